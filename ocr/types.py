@@ -1,0 +1,113 @@
+"""Typed values passed between the reading stages.
+
+Every stage takes and returns these plain dataclasses so each one can be tested on its own and the
+verification package can consume the results without knowing how they were produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned region in the pixel coordinates of the normalised image."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def as_list(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]
+
+    def union(self, other: Box) -> Box:
+        x0, y0 = min(self.x, other.x), min(self.y, other.y)
+        x1 = max(self.x + self.w, other.x + other.w)
+        y1 = max(self.y + self.h, other.y + other.h)
+        return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """An upload that passed validation: decoded, EXIF-rotated, RGB, within the pixel cap."""
+
+    image: Image.Image
+    format: str
+    sha256: str
+    size_bytes: int
+
+    @property
+    def width(self) -> int:
+        return self.image.width
+
+    @property
+    def height(self) -> int:
+        return self.image.height
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text as an OCR engine read it; confidence is in [0, 1]."""
+
+    text: str
+    confidence: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one contract field is printed on a kind of card: its labels and the shape of its value."""
+
+    name: str
+    labels: tuple[str, ...]
+    value_type: str = "text"  # text | date | date_range | sex | code
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """What the reader needs to know about one certificate kind: how to recognise it and its labels."""
+
+    scheme: str
+    titles: tuple[str, ...]
+    fields: tuple[FieldSpec, ...]
+    vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Known values per field (catalogue names), used to snap noisy readings when close enough."""
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    """A field's normalised value, the raw text it came from, and how sure the reader is."""
+
+    value: str | None
+    raw: str | None
+    confidence: float
+    box: Box | None = None
+
+
+@dataclass
+class ReadFields:
+    """The result of field extraction: which kind the text looks like and the fields found."""
+
+    scheme: str | None
+    scheme_confidence: float
+    fields: dict[str, FieldReading]
+
+
+@dataclass(frozen=True)
+class QrPayload:
+    """A decoded QR symbol: its exact text, where it was, and which decoder produced it."""
+
+    text: str
+    box: Box | None
+    decoder: str
+
+
+@dataclass
+class QrReading:
+    """All QR payloads found; `symbol_seen` is true when a symbol was located, even if unreadable."""
+
+    payloads: list[QrPayload]
+    symbol_seen: bool
