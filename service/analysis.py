@@ -1,0 +1,37 @@
+"""One image through the named stages: load → OCR lines → fields → QR → rules → verdict.
+
+Pure (no Flask, no database): the web page, the API, the CLI and batch jobs all reach it through
+`service.pipeline`, which stores what comes out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ocr.engines import get_engine
+from ocr.fields import read_fields
+from ocr.load import load_image
+from ocr.qr import decode_qr
+from ocr.types import LoadedImage
+from verification.facts import Facts
+from verification.kinds import Kind
+from verification.reading import CardReading, CheckContext
+from verification.verify import contract, verify
+
+
+@dataclass
+class Analysis:
+    loaded: LoadedImage
+    result: dict[str, Any]
+
+
+def analyse(data: bytes, source: str, *, kinds: dict[str, Kind], facts: Facts, as_of: date) -> Analysis:
+    """Read and verify one image; raises `ocr.load.ImageRejected` for input that is not a usable image."""
+    loaded = load_image(data)
+    lines = get_engine().read(loaded.image)
+    fields = read_fields(lines, [kind.document_spec for kind in kinds.values()])
+    reading = CardReading(fields=fields, qr=decode_qr(loaded.image))
+    context = CheckContext(kind=kinds.get(fields.scheme) if fields.scheme else None, facts=facts, as_of=as_of)
+    return Analysis(loaded, contract(source, reading, context, verify(reading, context)))

@@ -1,0 +1,58 @@
+"""Date rules: the validity span each kind prescribes, and expiry on the date of the check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from verification.findings import Finding, finding
+from verification.reading import CardReading, CheckContext, box_of, trusted_date
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later (29 February falls back to the 28th)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def check_validity_span(reading: CardReading, context: CheckContext) -> list[Finding]:
+    kind = context.kind
+    start, end = trusted_date(reading, "valid_from", context), trusted_date(reading, "valid_until", context)
+    if kind is None or start is None or end is None:
+        return []
+    expected_end = add_years(start, kind.validity_years)
+    # Cards print either "+N years" or "+N years − 1 day"; the tolerance covers both.
+    if abs((end - expected_end).days) <= max(kind.validity_tolerance_days, 1):
+        return []
+    return [finding(
+        "VALIDITY_SPAN",
+        f"Valid {start.isoformat()} to {end.isoformat()}; a {kind.name} is valid {kind.validity_years} years.",
+        field="valid_until", read=end.isoformat(), expected=expected_end.isoformat(), box=box_of(reading, "valid_until"),
+    )]
+
+
+def check_expiry(reading: CardReading, context: CheckContext) -> list[Finding]:
+    end = trusted_date(reading, "valid_until", context)
+    if end is None or end >= context.as_of:
+        return []
+    return [finding("EXPIRED", f"Expired on {end.isoformat()} (checked as of {context.as_of.isoformat()}).",
+                    field="valid_until", read=end.isoformat(), expected=f"≥ {context.as_of.isoformat()}",
+                    box=box_of(reading, "valid_until"))]
+
+
+def check_date_order(reading: CardReading, context: CheckContext) -> list[Finding]:
+    """First issue cannot come after the current validity period starts, nor lie in the future."""
+    first = trusted_date(reading, "first_issued", context)
+    start = trusted_date(reading, "valid_from", context)
+    if first is None:
+        return []
+    if first > context.as_of:
+        return [finding("VALIDITY_SPAN", "初领日期 lies in the future.", field="first_issued",
+                        read=first.isoformat(), expected=f"≤ {context.as_of.isoformat()}",
+                        box=box_of(reading, "first_issued"))]
+    if start is not None and first > start:
+        return [finding("VALIDITY_SPAN", "初领日期 is later than the start of the validity period.",
+                        field="first_issued", read=first.isoformat(), expected=f"≤ {start.isoformat()}",
+                        box=box_of(reading, "first_issued"))]
+    return []

@@ -1,0 +1,97 @@
+"""Number rules: the kind's number pattern, the GB 11643 ID number and what it implies."""
+
+from __future__ import annotations
+
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, ValidationError
+
+from verification.findings import Finding, finding
+from verification.reading import CardReading, CheckContext, box_of, id_number_of, trusted_date, trusted_value
+
+MIN_AGE_AT_FIRST_ISSUE = 18
+
+
+def check_number_pattern(reading: CardReading, context: CheckContext) -> list[Finding]:
+    number = trusted_value(reading, "number", context)
+    if context.kind is None or number is None or context.kind.number_pattern.match(number):
+        return []
+    return [finding(
+        "NUMBER_INVALID", f"证号 does not have the form of a {context.kind.name} number.",
+        field="number", read=number, expected=context.kind.number_pattern.pattern, box=box_of(reading, "number"),
+    )]
+
+
+def check_id_number(reading: CardReading, context: CheckContext) -> list[Finding]:
+    """GB 11643: structure, birth date and the ISO 7064 MOD 11-2 check digit."""
+    id_number = id_number_of(reading, context)
+    if id_number is None:
+        return []
+    field = "number" if context.kind and context.kind.embeds_id_number else "id_number"
+    evidence = {"field": field, "read": id_number, "box": box_of(reading, field)}
+    try:
+        ric.validate(id_number)
+    except InvalidChecksum:
+        expected = id_number[:-1] + ric.calc_check_digit(id_number)
+        return [finding("NUMBER_CHECKSUM", "The ID number's check digit is wrong (GB 11643, MOD 11-2).",
+                        expected=expected[-1], **evidence)]
+    except ValidationError as exc:
+        return [finding("NUMBER_INVALID", f"The ID number is not a valid GB 11643 number: {exc.message}",
+                        expected="6-digit region + YYYYMMDD birth date + 3-digit sequence + check digit", **evidence)]
+    return []
+
+
+def check_sex_parity(reading: CardReading, context: CheckContext) -> list[Finding]:
+    """Digit 17 of the ID number is odd for men and even for women."""
+    id_number = id_number_of(reading, context)
+    sex = trusted_value(reading, "sex", context)
+    if id_number is None or sex not in ("男", "女") or not id_number[16].isdigit():
+        return []
+    implied = "男" if int(id_number[16]) % 2 else "女"
+    if implied == sex:
+        return []
+    return [finding("SEX_MISMATCH", f"性别 reads {sex}, but the ID number's digit 17 implies {implied}.",
+                    field="sex", read=sex, expected=implied, box=box_of(reading, "sex"))]
+
+
+def check_age_at_first_issue(reading: CardReading, context: CheckContext) -> list[Finding]:
+    """Operators must be adults: the birth date in the ID must be 18+ years before first issue."""
+    id_number = id_number_of(reading, context)
+    issued = trusted_date(reading, "first_issued", context) or trusted_date(reading, "valid_from", context)
+    if id_number is None or issued is None:
+        return []
+    try:
+        born = ric.get_birth_date(id_number)
+    except ValidationError:
+        return []
+    age = issued.year - born.year - ((issued.month, issued.day) < (born.month, born.day))
+    if age >= MIN_AGE_AT_FIRST_ISSUE:
+        return []
+    return [finding("NUMBER_INVALID", f"The holder was {age} when the certificate was first issued.",
+                    field="first_issued", read=issued.isoformat(), expected=f"holder aged {MIN_AGE_AT_FIRST_ISSUE}+",
+                    box=box_of(reading, "first_issued"))]
+
+
+def check_number_parts(reading: CardReading, context: CheckContext) -> list[Finding]:
+    """Parts named in the kind's number pattern: issuing province and year of issue."""
+    kind, number = context.kind, trusted_value(reading, "number", context)
+    match = kind.number_pattern.match(number) if kind and number else None
+    if match is None:
+        return []
+    parts = match.groupdict()
+    findings = []
+    province = parts.get("province")
+    if province and kind.provinces and province not in kind.provinces:
+        findings.append(finding(
+            "NUMBER_INVALID", f"证号 starts with {province}, which is not a province abbreviation.",
+            field="number", read=number, expected="one of " + "".join(kind.provinces), box=box_of(reading, "number"),
+        ))
+    year, first_issued = parts.get("year"), trusted_date(reading, "first_issued", context)
+    if year and first_issued and int(year) != first_issued.year:
+        findings.append(finding(
+            "NUMBER_INVALID", f"证号 says it was issued in {year}, but 初次领证日期 is {first_issued.isoformat()}.",
+            field="number", read=number, expected=str(first_issued.year), box=box_of(reading, "number"),
+        ))
+    if year and int(year) > context.as_of.year:
+        findings.append(finding("NUMBER_INVALID", f"证号 claims a year of issue ({year}) in the future.",
+                                field="number", read=number, expected=f"≤ {context.as_of.year}"))
+    return findings
