@@ -1,0 +1,191 @@
+"""Each rule family on hand-built readings: genuine cards stay clean, each trick raises its code."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from helpers import AS_OF, GENUINE, KINDS, QR, context, genuine, make_reading
+
+from verification.facts import DictRegister, Facts, RegisterRecord
+from verification.verify import contract, verify
+
+
+def codes(reading, ctx) -> list[str]:
+    return [f.code for f in verify(reading, ctx).findings]
+
+
+@pytest.mark.parametrize("scheme", sorted(GENUINE))
+def test_genuine_cards_pass_with_no_findings(scheme):
+    report = verify(genuine(scheme), context(scheme))
+    assert report.findings == []
+    assert report.verdict == "pass"
+
+
+@pytest.mark.parametrize(("scheme", "changes", "code"), [
+    ("special_operation", {"number": "T1101051949123100"}, "NUMBER_INVALID"),
+    ("special_operation", {"number": "T110105194912310021"}, "NUMBER_CHECKSUM"),
+    ("special_operation", {"number": "T110105194913310027"}, "NUMBER_INVALID"),
+    ("special_equipment", {"number": "110105194912310021"}, "NUMBER_CHECKSUM"),
+    ("construction_operation", {"id_number": "110105194912310021"}, "NUMBER_CHECKSUM"),
+    ("construction_operation", {"number": "豫A01202500012"}, "NUMBER_INVALID"),
+    ("construction_operation", {"number": "X" + "A012025000123"}, "NUMBER_INVALID"),
+    ("special_operation", {"sex": "男"}, "SEX_MISMATCH"),
+    ("special_operation", {"valid_until": "2030-02-28"}, "VALIDITY_SPAN"),
+    ("special_equipment", {"valid_until": "2030-07-24"}, "VALIDITY_SPAN"),
+    ("construction_operation", {"valid_until": "2028-05-31"}, "VALIDITY_SPAN"),
+    ("special_operation", {"first_issued": "2016-03-01", "valid_from": "2016-03-01", "valid_until": "2022-02-28"},
+     "EXPIRED"),
+    ("special_operation", {"category": "潜水作业"}, "CATEGORY_UNKNOWN"),
+    ("special_operation", {"item": "司钻作业"}, "CATEGORY_MISMATCH"),
+    ("special_equipment", {"item": "G1"}, "CATEGORY_MISMATCH"),
+    ("construction_operation", {"category": "建筑架子工(普通脚手架)"}, "CATEGORY_MISMATCH"),
+])
+def test_each_trick_raises_its_code(scheme, changes, code):
+    assert code in codes(genuine(scheme, **changes), context(scheme))
+
+
+def test_number_year_must_match_first_issue():
+    found = verify(genuine("construction_operation", first_issued="2023-06-01"), context("construction_operation"))
+    assert [f.code for f in found.findings] == ["NUMBER_INVALID"]
+    assert found.findings[0].evidence["expected"] == "2023"
+
+
+def test_holder_must_be_adult_at_first_issue():
+    reading = genuine("special_operation", number="T110105201001010014", sex="男")
+    assert "NUMBER_INVALID" in codes(reading, context("special_operation"))
+
+
+def test_other_category_of_construction_kind_accepts_its_parenthesised_name():
+    fields = {**GENUINE["construction_operation"], "number": "豫A992025000123",
+              "category": "经省级以上住房和城乡建设主管部门认定的其他工种类别（建筑焊工）"}
+    reading = make_reading("construction_operation", fields)
+    assert codes(reading, context("construction_operation")) == []
+
+
+def test_evidence_names_field_read_expected_and_box():
+    finding = verify(genuine("special_operation", sex="男"), context("special_operation")).findings[0]
+    assert finding.evidence == {"field": "sex", "read": "男", "expected": "女", "box": [10, 20, 100, 20]}
+
+
+@pytest.mark.parametrize(("payload", "code"), [
+    ("https://cx-mem-query.com/cert?no=T11010519491231002X", "QR_UNOFFICIAL_HOST"),
+    ("http://203.0.113.7/cx?certNum=T11010519491231002X", "QR_UNOFFICIAL_HOST"),
+    ("https://cx.mem.gov.cn.cert-check.net/q?certNum=T11010519491231002X", "QR_LOOKALIKE_HOST"),
+    ("https://cx.rnem.gov.cn/special?certNum=T11010519491231002X", "QR_LOOKALIKE_HOST"),
+    ("https://cx.mem.g0v.cn/special?certNum=T11010519491231002X", "QR_LOOKALIKE_HOST"),
+    ("https://cx-mem-gov.cn/special?certNum=T11010519491231002X", "QR_LOOKALIKE_HOST"),
+    ("https://xn--cx-mm-5ve.gov.cn/special", "QR_LOOKALIKE_HOST"),
+    ("https://cx.mem.gov.cn/special?certNum=T220105199001010012", "QR_MISMATCH"),
+])
+def test_qr_link_forensics(payload, code):
+    reading = make_reading("special_operation", GENUINE["special_operation"], qr=[payload])
+    assert code in codes(reading, context("special_operation"))
+
+
+@pytest.mark.parametrize("payload", [
+    "https://cx.mem.gov.cn/special?index=0",
+    "https://www.mem.gov.cn/",
+    "CX:OPAQUE-TOKEN-1234",
+    "https://cx.mem.gov.cn/special?certNum=11010519491231002X",
+])
+def test_official_or_opaque_payloads_raise_nothing(payload):
+    reading = make_reading("special_operation", GENUINE["special_operation"], qr=[payload])
+    assert codes(reading, context("special_operation")) == []
+
+
+def test_provincial_housing_department_hosts_are_official():
+    reading = make_reading("construction_operation", GENUINE["construction_operation"],
+                           qr=["https://hngcjs.hnjs.henan.gov.cn/cert?zsbh=豫A012025000123"])
+    assert codes(reading, context("construction_operation")) == []
+
+
+def test_qr_missing_only_where_the_kind_carries_one():
+    assert "QR_MISSING" in codes(make_reading("special_operation", GENUINE["special_operation"]),
+                                 context("special_operation"))
+    assert codes(make_reading("special_equipment", GENUINE["special_equipment"]), context("special_equipment")) == []
+
+
+def test_unreadable_qr_is_a_hint_not_a_rejection():
+    reading = make_reading("special_operation", GENUINE["special_operation"], symbol_seen=True)
+    report = verify(reading, context("special_operation"))
+    assert [f.code for f in report.findings] == ["QR_UNREADABLE"]
+    assert report.verdict == "pass"
+
+
+def test_low_confidence_fields_are_unreadable_and_not_judged():
+    reading = make_reading("special_operation", {**GENUINE["special_operation"], "sex": "男"},
+                           qr=[QR["special_operation"]], confidence=0.3)
+    report = verify(reading, context("special_operation"))
+    assert {f.code for f in report.findings} == {"FIELD_UNREADABLE"}
+    assert report.verdict == "suspect"
+    result = contract("x.jpg", reading, context("special_operation"), report)
+    assert result["fields"]["sex"] is None and result["field_confidence"]["sex"] == 0.3
+
+
+def test_unknown_kind():
+    report = verify(make_reading(None, {}), context(None))
+    assert [f.code for f in report.findings] == ["UNKNOWN_KIND"]
+    assert report.verdict == "suspect"
+
+
+def record(**changes) -> RegisterRecord:
+    base = GENUINE["special_operation"]
+    values = dict(scheme="special_operation", number=base["number"], name=base["name"],
+                  id_number="11010519491231002X", category=base["category"], item=base["item"],
+                  first_issued=date(2022, 3, 1), valid_until=date(2028, 2, 29), authority=base["authority"],
+                  status="valid")
+    return RegisterRecord(**{**values, **changes})
+
+
+@pytest.mark.parametrize(("row", "code"), [
+    (record(number="T220105199001010012"), "REGISTRY_NOT_FOUND"),
+    (record(status="revoked"), "REGISTRY_REVOKED"),
+    (record(status="expired"), "EXPIRED"),
+    (record(name="赵六"), "REGISTRY_MISMATCH"),
+])
+def test_register_rules(row, code):
+    facts = Facts(register=DictRegister([row]))
+    assert code in codes(genuine("special_operation"), context("special_operation", facts))
+
+
+def test_register_mismatch_says_which_fields_differ():
+    facts = Facts(register=DictRegister([record(name="赵六", valid_until=date(2029, 1, 1))]))
+    found = [f for f in verify(genuine("special_operation"), context("special_operation", facts)).findings
+             if f.code == "REGISTRY_MISMATCH"][0]
+    assert found.evidence["fields"] == ["name", "valid_until"]
+    assert found.evidence["expected"] == {"name": "赵六", "valid_until": "2029-01-01"}
+
+
+def test_matching_register_row_passes_and_other_schemes_are_not_judged():
+    facts = Facts(register=DictRegister([record()]))
+    assert codes(genuine("special_operation"), context("special_operation", facts)) == []
+    assert codes(genuine("special_equipment"), context("special_equipment", facts)) == []
+
+
+def test_contract_shape():
+    ctx = context("special_operation")
+    reading = genuine("special_operation")
+    result = contract("card.jpg", reading, ctx, verify(reading, ctx))
+    assert result["scheme"] == "special_operation"
+    assert result["fields"]["id_number"] == "11010519491231002X"
+    assert set(result["fields"]) == {"number", "name", "sex", "id_number", "category", "item", "first_issued",
+                                     "valid_from", "valid_until", "authority"}
+    assert result["qr"] == {"payloads": [QR["special_operation"]]}
+    assert result["verdict"] == "pass"
+
+
+def test_construction_contract_has_no_item():
+    ctx = context("construction_operation")
+    reading = genuine("construction_operation")
+    assert contract("c.jpg", reading, ctx, verify(reading, ctx))["fields"]["item"] is None
+
+
+def test_expiry_is_judged_against_the_given_date():
+    reading = genuine("special_operation")
+    assert "EXPIRED" in codes(reading, context("special_operation", as_of=date(2028, 3, 1)))
+    assert "EXPIRED" not in codes(reading, context("special_operation", as_of=AS_OF))
+
+
+def test_every_kind_file_loads():
+    assert set(KINDS) >= {"special_operation", "construction_operation", "special_equipment"}
