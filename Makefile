@@ -9,16 +9,13 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk
 BROWSER_PACKAGES := chromium
 
-.PHONY: serve test bench system-deps browser-deps clean
+.PHONY: serve test system-deps browser-deps clean
 
 serve: $(VENV)/.installed-runtime system-deps
 	$(BIN)/certguard serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev system-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-
-bench: $(VENV)/.installed-dev system-deps
-	$(BIN)/python -m bench
 
 system-deps:
 	@scripts/ensure-apt-packages $(SYSTEM_PACKAGES)
@@ -32,7 +29,7 @@ $(VENV)/bin/python:
 
 $(VENV)/.installed-runtime: requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -r requirements.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed-runtime

@@ -29,6 +29,7 @@ def check_id_number(reading: CardReading, context: CheckContext) -> list[Finding
     field = "number" if context.kind and context.kind.embeds_id_number else "id_number"
     evidence = {"field": field, "read": id_number, "box": box_of(reading, field)}
     try:
+        ric.get_birth_date(id_number)  # structure and birth date first: a bad date is not a typo'd check digit
         ric.validate(id_number)
     except InvalidChecksum:
         expected = id_number[:-1] + ric.calc_check_digit(id_number)
