@@ -1,0 +1,210 @@
+"""The pages: log in and out, check a certificate photo, show a result, list past checks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import Select, select
+from werkzeug.exceptions import HTTPException
+
+from ocr.load import ImageRejected
+from service.auth import authenticate, roles_required
+from service.db import db_session
+from service.models import Check, Role, User
+from service.pipeline import run_check
+from service.storage import get_storage
+from service.web import bp
+from service.web.forms import CheckForm, LoginForm
+from service.web.masking import SENSITIVE_FIELDS, mask, mask_numbers
+from verification.kinds import load_kinds
+from verification.reading import DEFAULT_MIN_CONFIDENCE
+
+CHECK_ROLES = tuple(Role)  # everyone on site may check a card
+CHECKS_PER_PAGE = 20
+REJECTED_UPLOAD_STATUS = {"unsupported_type": 415, "too_large": 413}  # other rejections: 422
+SERVED_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+FIELD_LABELS = {
+    "name": ("Name", "姓名"),
+    "number": ("Certificate no.", "证号"),
+    "id_number": ("ID number", "身份证号"),
+    "sex": ("Sex", "性别"),
+    "category": ("Category", "作业类别"),
+    "item": ("Item", "准操项目"),
+    "first_issued": ("First issued", "初领日期"),
+    "valid_from": ("Valid from", "有效期起"),
+    "valid_until": ("Valid until", "有效期至"),
+    "authority": ("Issued by", "发证机关"),
+}
+VERDICT_EXPLANATIONS = {
+    "pass": "Nothing wrong found: the card is consistent with its kind's rules.",
+    "suspect": "Something is doubtful: a reviewer should look at the findings below.",
+    "reject": "The card breaks a rule that a genuine certificate cannot break.",
+}
+ERROR_EXPLANATIONS = {
+    400: "The form could not be accepted. Reload the page and try again.",
+    403: "Your role may not open this page.",
+    404: "There is no such page, or you may not see it.",
+    413: "The photo is too large. Take it again at the phone's normal size.",
+    500: "Something went wrong on our side. Try again in a minute.",
+}
+
+
+@bp.app_template_filter("mask")
+def mask_filter(value: str | None) -> str:
+    return mask(value) if value else ""
+
+
+@bp.app_template_filter("mask_numbers")
+def mask_numbers_filter(value: object) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    return mask_numbers(text)
+
+
+@bp.app_template_filter("when")
+def when_filter(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; on success go where the user was heading."""
+    if current_user.is_authenticated:
+        return redirect(url_for("web.new_check"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(local_path(request.args.get("next")) or url_for("web.new_check"))
+        return render_template("web/login.html", form=form, failed=True), 401
+    return render_template("web/login.html", form=form, failed=False)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/")
+@roles_required(*CHECK_ROLES)
+def new_check():
+    """The inspector's page: one button that opens the phone's camera."""
+    return render_template("web/check.html", form=CheckForm())
+
+
+@bp.post("/checks")
+@roles_required(*CHECK_ROLES)
+def create_check():
+    """Run the uploaded photo through the pipeline and show its result; unusable photos stay on the form."""
+    form = CheckForm()
+    if not form.validate_on_submit():
+        return render_template("web/check.html", form=form), 422
+    upload = form.image.data
+    try:
+        check = run_check(upload.read(), source=upload_source(upload.filename),
+                          original_name=upload.filename or None, user=current_user)
+    except ImageRejected as rejected:
+        form.image.errors.append(rejected.message)
+        return render_template("web/check.html", form=form), REJECTED_UPLOAD_STATUS.get(rejected.code, 422)
+    return redirect(url_for("web.check_result", check_id=check.id))
+
+
+@bp.get("/checks")
+@roles_required(*CHECK_ROLES)
+def checks():
+    """Past checks the user may see, newest first, one page at a time."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = (visible_checks(current_user)
+             .order_by(Check.created_at.desc(), Check.id.desc())
+             .offset((page - 1) * CHECKS_PER_PAGE)
+             .limit(CHECKS_PER_PAGE + 1))
+    rows = db_session().scalars(query).all()
+    return render_template("web/checks.html", checks=rows[:CHECKS_PER_PAGE], page=page,
+                           has_older=len(rows) > CHECKS_PER_PAGE, kind_names=kind_names())
+
+
+@bp.get("/checks/<int:check_id>")
+@roles_required(*CHECK_ROLES)
+def check_result(check_id: int):
+    """One check: the photo, the verdict and the evidence behind it."""
+    check = visible_check_or_404(check_id)
+    result = check.result
+    return render_template(
+        "web/result.html", check=check, result=result, explanation=explain(result),
+        kind_name=kind_names().get(check.scheme), field_labels=FIELD_LABELS,
+        sensitive_fields=SENSITIVE_FIELDS, min_confidence=DEFAULT_MIN_CONFIDENCE,
+    )
+
+
+@bp.get("/checks/<int:check_id>/image")
+@roles_required(*CHECK_ROLES)
+def check_image(check_id: int):
+    """The stored photo, only to users who may see the check, never sniffed or cached."""
+    check = visible_check_or_404(check_id)
+    response = make_response(get_storage().open(check.storage_key))
+    response.content_type = check.media_type if check.media_type in SERVED_MEDIA_TYPES else "application/octet-stream"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def error_page(error: HTTPException):
+    explanation = ERROR_EXPLANATIONS.get(error.code, error.description)
+    return render_template("web/error.html", error=error, explanation=explanation), error.code
+
+
+def visible_checks(user: User) -> Select[tuple[Check]]:
+    """Inspectors see their own checks; every other role sees all of them."""
+    query = select(Check)
+    if user.role == Role.inspector:
+        query = query.where(Check.user_id == user.id)
+    return query
+
+
+def visible_check_or_404(check_id: int) -> Check:
+    """The check, or 404 if it does not exist or the user may not see it (both look the same)."""
+    check = db_session().scalars(visible_checks(current_user).where(Check.id == check_id)).one_or_none()
+    if check is None:
+        abort(404)
+    return check
+
+
+def explain(result: dict) -> str:
+    """One line for the verdict badge: the most serious finding, or what the verdict means."""
+    for severity in ("error", "warning"):
+        for finding in result["findings"]:
+            if finding["severity"] == severity:
+                return finding["message"]
+    return VERDICT_EXPLANATIONS[result["verdict"]]
+
+
+def kind_names() -> dict[str, str]:
+    """Scheme id → the certificate's printed name, for built-in and locally added kinds."""
+    names = current_app.extensions.get("certguard.kind_names")
+    if names is None:
+        kinds = load_kinds(current_app.config.get("CERTGUARD_KINDS_DIR"))
+        names = current_app.extensions["certguard.kind_names"] = {scheme: kind.name for scheme, kind in kinds.items()}
+    return names
+
+
+def upload_source(filename: str | None) -> str:
+    """A display-safe name for an upload: the base name, printable characters only, at most 100."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable()).strip(" .")
+    return name[:100] or "upload"
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site; None for anything that could leave it (open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
