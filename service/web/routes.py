@@ -4,46 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from ocr.load import ImageRejected
 from service.auth import authenticate, roles_required
 from service.db import db_session
-from service.models import Check, Role, User
+from service.models import Check, CheckState, Role, User
 from service.pipeline import run_check
 from service.storage import get_storage
 from service.web import bp
 from service.web.forms import CheckForm, LoginForm
+from service.web.display import FIELD_LABELS, explain, field_rows
 from service.web.masking import SENSITIVE_FIELDS, mask, mask_numbers
 from verification.kinds import load_kinds
-from verification.reading import DEFAULT_MIN_CONFIDENCE
 
 CHECK_ROLES = tuple(Role)  # everyone on site may check a card
 CHECKS_PER_PAGE = 20
 REJECTED_UPLOAD_STATUS = {"unsupported_type": 415, "too_large": 413}  # other rejections: 422
+DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")  # China has one time zone; stored times are UTC
 SERVED_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
-FIELD_LABELS = {
-    "name": ("Name", "姓名"),
-    "number": ("Certificate no.", "证号"),
-    "id_number": ("ID number", "身份证号"),
-    "sex": ("Sex", "性别"),
-    "category": ("Category", "作业类别"),
-    "item": ("Item", "准操项目"),
-    "first_issued": ("First issued", "初领日期"),
-    "valid_from": ("Valid from", "有效期起"),
-    "valid_until": ("Valid until", "有效期至"),
-    "authority": ("Issued by", "发证机关"),
-}
-VERDICT_EXPLANATIONS = {
-    "pass": "Nothing wrong found: the card is consistent with its kind's rules.",
-    "suspect": "Something is doubtful: a reviewer should look at the findings below.",
-    "reject": "The card breaks a rule that a genuine certificate cannot break.",
-}
 ERROR_EXPLANATIONS = {
     400: "The form could not be accepted. Reload the page and try again.",
     403: "Your role may not open this page.",
@@ -66,7 +52,7 @@ def mask_numbers_filter(value: object) -> str:
 
 @bp.app_template_filter("when")
 def when_filter(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -121,6 +107,7 @@ def checks():
     """Past checks the user may see, newest first, one page at a time."""
     page = max(request.args.get("page", 1, type=int), 1)
     query = (visible_checks(current_user)
+             .options(selectinload(Check.user))
              .order_by(Check.created_at.desc(), Check.id.desc())
              .offset((page - 1) * CHECKS_PER_PAGE)
              .limit(CHECKS_PER_PAGE + 1))
@@ -134,11 +121,13 @@ def checks():
 def check_result(check_id: int):
     """One check: the photo, the verdict and the evidence behind it."""
     check = visible_check_or_404(check_id)
+    if check.state != CheckState.done:
+        return render_template("web/check_status.html", check=check)
     result = check.result
     return render_template(
         "web/result.html", check=check, result=result, explanation=explain(result),
-        kind_name=kind_names().get(check.scheme), field_labels=FIELD_LABELS,
-        sensitive_fields=SENSITIVE_FIELDS, min_confidence=DEFAULT_MIN_CONFIDENCE,
+        kind_name=kind_names().get(check.scheme), fields=field_rows(result),
+        field_labels=FIELD_LABELS, sensitive_fields=SENSITIVE_FIELDS,
     )
 
 
@@ -175,15 +164,6 @@ def visible_check_or_404(check_id: int) -> Check:
     if check is None:
         abort(404)
     return check
-
-
-def explain(result: dict) -> str:
-    """One line for the verdict badge: the most serious finding, or what the verdict means."""
-    for severity in ("error", "warning"):
-        for finding in result["findings"]:
-            if finding["severity"] == severity:
-                return finding["message"]
-    return VERDICT_EXPLANATIONS[result["verdict"]]
 
 
 def kind_names() -> dict[str, str]:

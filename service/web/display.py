@@ -1,0 +1,68 @@
+"""How a check's verdict contract is laid out for people: field labels, field rows, the one-line reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from service.web.masking import SENSITIVE_FIELDS, mask
+
+FIELD_LABELS = {
+    "name": ("Name", "姓名"),
+    "number": ("Certificate no.", "证号"),
+    "id_number": ("ID number", "身份证号"),
+    "sex": ("Sex", "性别"),
+    "category": ("Category", "作业类别"),
+    "item": ("Item", "准操项目"),
+    "first_issued": ("First issued", "初领日期"),
+    "valid_from": ("Valid from", "有效期起"),
+    "valid_until": ("Valid until", "有效期至"),
+    "authority": ("Issued by", "发证机关"),
+}
+VERDICT_EXPLANATIONS = {
+    "pass": "Nothing wrong found: the card is consistent with its kind's rules.",
+    "suspect": "Something is doubtful: a reviewer should look at the findings below.",
+    "reject": "The card breaks a rule that a genuine certificate cannot break.",
+}
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One line of the "Fields read" list; `value` is None when the reading was too unsure to use."""
+
+    name: str
+    label: str
+    label_zh: str
+    value: str | None
+    confidence: float | None
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.value is None
+
+
+def field_rows(result: dict[str, Any]) -> list[FieldRow]:
+    """The fields that were read or attempted, sensitive numbers masked.
+
+    The contract nulls a field read below the confidence threshold, so a row without a value is a
+    field the reader saw but could not trust. Fields the card's kind does not print are left out.
+    """
+    unreadable = {f["evidence"].get("field") for f in result["findings"] if f["code"] == "FIELD_UNREADABLE"}
+    rows = []
+    for name, (label, label_zh) in FIELD_LABELS.items():
+        value = result["fields"].get(name)
+        confidence = result["field_confidence"].get(name)
+        if value is None and confidence is None and name not in unreadable:
+            continue
+        shown = mask(value) if value and name in SENSITIVE_FIELDS else value
+        rows.append(FieldRow(name, label, label_zh, shown, confidence))
+    return rows
+
+
+def explain(result: dict[str, Any]) -> str:
+    """One line under the verdict: the most serious finding, or what the verdict means."""
+    for severity in ("error", "warning"):
+        for finding in result["findings"]:
+            if finding["severity"] == severity:
+                return finding["message"]
+    return VERDICT_EXPLANATIONS[result["verdict"]]
