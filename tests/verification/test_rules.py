@@ -45,6 +45,11 @@ def test_each_trick_raises_its_code(scheme, changes, code):
     assert code in codes(genuine(scheme, **changes), context(scheme))
 
 
+def test_real_card_id_issued_after_its_county_code_changed_is_valid():
+    reading = genuine("special_equipment", number="510602197603143578", sex="男")
+    assert codes(reading, context("special_equipment")) == ["QR_MISMATCH"]  # the QR fixture holds another number
+
+
 def test_number_year_must_match_first_issue():
     found = verify(genuine("construction_operation", first_issued="2023-06-01"), context("construction_operation"))
     assert [f.code for f in found.findings] == ["NUMBER_INVALID"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, ValidationError
+from stdnum.exceptions import ValidationError
 
 from verification.findings import Finding, finding
 from verification.reading import CardReading, CheckContext, box_of, id_number_of, trusted_date, trusted_value
@@ -21,24 +24,39 @@ def check_number_pattern(reading: CardReading, context: CheckContext) -> list[Fi
     )]
 
 
-def check_id_number(reading: CardReading, context: CheckContext) -> list[Finding]:
-    """GB 11643: structure, birth date and the ISO 7064 MOD 11-2 check digit."""
-    id_number = id_number_of(reading, context)
-    if id_number is None:
-        return []
-    field = "number" if context.kind and context.kind.embeds_id_number else "id_number"
-    evidence = {"field": field, "read": id_number, "box": box_of(reading, field)}
+def id_number_problem(id_number: str) -> tuple[str, str] | None:
+    """GB 11643 checks as (code, reason): structure, birth date, province, then the check digit.
+
+    `ric.validate` is not used whole: it also requires the county code to have existed in the birth
+    year, which rejects genuine IDs issued later to people born before their county's code existed
+    (e.g. 510602197603143578, from a real card).
+    """
+    if not re.fullmatch(r"\d{17}[\dX]", id_number):
+        return "NUMBER_INVALID", "it is not 17 digits and a check character"
     try:
-        ric.get_birth_date(id_number)  # structure and birth date first: a bad date is not a typo'd check digit
-        ric.validate(id_number)
-    except InvalidChecksum:
-        expected = id_number[:-1] + ric.calc_check_digit(id_number)
-        return [finding("NUMBER_CHECKSUM", "The ID number's check digit is wrong (GB 11643, MOD 11-2).",
-                        expected=expected[-1], **evidence)]
-    except ValidationError as exc:
-        return [finding("NUMBER_INVALID", f"The ID number is not a valid GB 11643 number: {exc.message}",
-                        expected="6-digit region + YYYYMMDD birth date + 3-digit sequence + check digit", **evidence)]
-    return []
+        born = ric.get_birth_date(id_number)
+    except ValidationError:
+        return "NUMBER_INVALID", "its digits 7–14 are not a birth date"
+    if born.year < 1900:
+        return "NUMBER_INVALID", "its birth date is before 1900"
+    if not any("province" in props for _, props in numdb.get("cn/loc").info(id_number[:6])):
+        return "NUMBER_INVALID", "its first two digits are not a province code"
+    if id_number[-1] != ric.calc_check_digit(id_number):
+        return "NUMBER_CHECKSUM", "its check digit is wrong (GB 11643, ISO 7064 MOD 11-2)"
+    return None
+
+
+def check_id_number(reading: CardReading, context: CheckContext) -> list[Finding]:
+    id_number = id_number_of(reading, context)
+    problem = id_number_problem(id_number) if id_number else None
+    if problem is None:
+        return []
+    code, reason = problem
+    field = "number" if context.kind and context.kind.embeds_id_number else "id_number"
+    expected = (ric.calc_check_digit(id_number) if code == "NUMBER_CHECKSUM"
+                else "6-digit region + YYYYMMDD birth date + 3-digit sequence + check character")
+    return [finding(code, f"The ID number is not valid: {reason}.", field=field, read=id_number,
+                    expected=expected, box=box_of(reading, field))]
 
 
 def check_sex_parity(reading: CardReading, context: CheckContext) -> list[Finding]:
