@@ -1,0 +1,141 @@
+"""The tables: people and their API tokens, checks with their verdicts, and imported register rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, MetaData, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that always comes back timezone-aware in UTC (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so later migrations can drop them (SQLite batch mode needs the names).
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+class Role(StrEnum):
+    inspector = "inspector"  # checks cards on site
+    clerk = "clerk"  # handles batches of submitted cards
+    reviewer = "reviewer"  # judges suspect results
+    supervisor = "supervisor"  # oversees everyone's checks
+    admin = "admin"  # manages accounts
+
+
+class CheckState(StrEnum):
+    queued = "queued"
+    done = "done"
+    failed = "failed"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None: cannot log in (system users)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} ({self.role})>"
+
+
+class ApiToken(Base):
+    """A bearer token for the API. Only its SHA-256 is kept, so a leaked table grants nothing."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class Check(Base):
+    """One screened image: where it came from, where the original is kept, and the verdict contract."""
+
+    __tablename__ = "checks"
+    __table_args__ = (Index(None, "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(Text)
+    original_name: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(String(100))
+    media_type: Mapped[str] = mapped_column(String(50))
+    as_of: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(10), default=CheckState.done)
+    scheme: Mapped[str | None] = mapped_column(String(50))
+    verdict: Mapped[str | None] = mapped_column(String(10))  # None until the check is done
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the verdict contract, without "id"
+    error_code: Mapped[str | None] = mapped_column(String(50))  # why a queued check failed
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship()
+
+    def to_contract(self) -> dict[str, Any]:
+        """The verdict contract with the check's id, as the API and the CLI report it."""
+        return {**(self.result or {}), "id": self.id}
+
+    def to_status(self) -> dict[str, Any]:
+        """What the API says about the check in any state: the contract once done, else the state."""
+        if self.state == CheckState.done:
+            return {**self.to_contract(), "state": self.state}
+        status: dict[str, Any] = {"id": self.id, "state": self.state, "source": self.source}
+        if self.state == CheckState.failed:
+            status["error"] = {"code": self.error_code, "message": self.error_message}
+        return status
+
+
+class RegisterEntry(Base):
+    """One row of an issuing authority's register extract, imported from CSV."""
+
+    __tablename__ = "register_entries"
+    __table_args__ = (Index(None, "scheme", "number", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(50))
+    number: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text)
+    id_number: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(Text)
+    item: Mapped[str | None] = mapped_column(Text)
+    first_issued: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    authority: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    source_file: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

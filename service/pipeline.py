@@ -1,0 +1,117 @@
+"""From uploaded bytes to a stored Check: analyse, keep the original, record the verdict.
+
+`run_check` does it all while the caller waits. `queue_check` + `complete_check` split it for the
+job queue: the upload is validated and stored at once, the slow reading runs in a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import date
+from typing import Any
+
+from flask import Flask, current_app
+
+from ocr.load import ImageRejected, load_image
+from service.analysis import analyse
+from service.db import db_session
+from service.models import Check, CheckState, User
+from service.registry import SqlRegister
+from service.storage import get_storage
+from verification.facts import Facts, RegisterLookup
+from verification.kinds import Kind, load_kinds
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def init_app(app: Flask) -> None:
+    """Load the certificate kinds once, at start, so a broken kind file stops the app right away."""
+    app.extensions["certguard.kinds"] = load_kinds(app.config["CERTGUARD_KINDS_DIR"])
+
+
+def get_kinds() -> dict[str, Kind]:
+    return current_app.extensions["certguard.kinds"]
+
+
+def run_check(data: bytes, *, source: str, original_name: str | None, user: User, as_of: date | None = None,
+              register: RegisterLookup | None = None) -> Check:
+    """Analyse an image, store the original and the verdict, and return the Check.
+
+    Raises `ocr.load.ImageRejected` for input that is not a usable image; nothing is stored then.
+    `register` defaults to the imported register in the database.
+    """
+    as_of = as_of or date.today()
+    session = db_session()
+    facts = Facts(register=register or SqlRegister(session))
+    analysis = analyse(data, source, kinds=get_kinds(), facts=facts, as_of=as_of)
+    check = Check(user_id=user.id, source=source, original_name=original_name, sha256=analysis.loaded.sha256,
+                  storage_key=get_storage().put(data), media_type=MEDIA_TYPES[analysis.loaded.format],
+                  as_of=as_of)
+    _record_result(check, analysis.result)
+    session.add(check)
+    session.commit()
+    log.info("check %d: verdict %s, scheme %s", check.id, check.verdict, check.scheme)
+    return check
+
+
+def queue_check(data: bytes, *, source: str, original_name: str | None, user: User,
+                as_of: date | None = None) -> Check:
+    """Validate and store an upload as a queued Check; `complete_check` does the rest later.
+
+    Decoding is cheap next to reading, so bad input is still refused here, while the client waits.
+    """
+    loaded = load_image(data)
+    check = Check(user_id=user.id, source=source, original_name=original_name, sha256=loaded.sha256,
+                  storage_key=get_storage().put(data), media_type=MEDIA_TYPES[loaded.format],
+                  as_of=as_of or date.today(), state=CheckState.queued)
+    session = db_session()
+    session.add(check)
+    session.commit()
+    return check
+
+
+def complete_check(check_id: int) -> None:
+    """Analyse a queued check's stored original and record the verdict, or why it failed."""
+    session = db_session()
+    check = session.get(Check, check_id)
+    if check is None or check.state != CheckState.queued:
+        return  # already handled: a queue may deliver a task twice
+    try:
+        analysis = analyse(get_storage().open(check.storage_key), check.source, kinds=get_kinds(),
+                           facts=Facts(register=SqlRegister(session)), as_of=check.as_of)
+    except ImageRejected as rejected:
+        fail_check(check, rejected.code, rejected.message)
+    except Exception as exc:
+        # Whatever went wrong, the check must not stay "queued" for ever. The exception's message
+        # may quote what was read off the card, so only its type and place are logged.
+        log.error("check %d: analysis failed with %s at %s", check_id, type(exc).__name__, _where(exc))
+        session.rollback()
+        fail_check(check, "internal", "The image could not be analysed.")
+    else:
+        _record_result(check, analysis.result)
+        session.commit()
+        log.info("check %d: verdict %s, scheme %s", check.id, check.verdict, check.scheme)
+
+
+def fail_check(check: Check, code: str, message: str) -> None:
+    check.state, check.error_code, check.error_message = CheckState.failed, code, message
+    db_session().commit()
+
+
+def upload_source(filename: str | None) -> str:
+    """The `source` for an upload: the client's base name, printable characters only, at most 100."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable()).strip(" .")
+    return name[:100] or "upload"
+
+
+def _where(exc: BaseException) -> str:
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{frame.filename}:{frame.lineno}"
+
+
+def _record_result(check: Check, result: dict[str, Any]) -> None:
+    check.state, check.scheme, check.verdict, check.result = CheckState.done, result["scheme"], result["verdict"], result
