@@ -6,29 +6,27 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from ocr.load import ImageRejected
-from service.auth import authenticate, roles_required
+from service.auth import authenticate, roles_required, visible_checks
 from service.db import db_session
-from service.models import Check, CheckState, Role, User
-from service.pipeline import run_check
+from service.models import Check, CheckState, Role
+from service.pipeline import MEDIA_TYPES, get_kinds, run_check, upload_source
 from service.storage import get_storage
 from service.web import bp
 from service.web.forms import CheckForm, LoginForm
 from service.web.display import FIELD_LABELS, explain, field_rows
 from service.web.masking import SENSITIVE_FIELDS, mask, mask_numbers
-from verification.kinds import load_kinds
 
 CHECK_ROLES = tuple(Role)  # everyone on site may check a card
 CHECKS_PER_PAGE = 20
 REJECTED_UPLOAD_STATUS = {"unsupported_type": 415, "too_large": 413}  # other rejections: 422
 DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")  # China has one time zone; stored times are UTC
-SERVED_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+SERVED_MEDIA_TYPES = frozenset(MEDIA_TYPES.values())
 
 ERROR_EXPLANATIONS = {
     400: "The form could not be accepted. Reload the page and try again.",
@@ -48,6 +46,13 @@ def mask_filter(value: str | None) -> str:
 def mask_numbers_filter(value: object) -> str:
     text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
     return mask_numbers(text)
+
+
+@bp.app_template_filter("kind_name")
+def kind_name_filter(scheme: str | None) -> str:
+    """The certificate's printed name for a scheme id (built-in or locally added kinds)."""
+    kind = get_kinds().get(scheme) if scheme else None
+    return kind.name if kind else scheme or "Unknown kind"
 
 
 @bp.app_template_filter("when")
@@ -113,7 +118,7 @@ def checks():
              .limit(CHECKS_PER_PAGE + 1))
     rows = db_session().scalars(query).all()
     return render_template("web/checks.html", checks=rows[:CHECKS_PER_PAGE], page=page,
-                           has_older=len(rows) > CHECKS_PER_PAGE, kind_names=kind_names())
+                           has_older=len(rows) > CHECKS_PER_PAGE)
 
 
 @bp.get("/checks/<int:check_id>")
@@ -124,11 +129,8 @@ def check_result(check_id: int):
     if check.state != CheckState.done:
         return render_template("web/check_status.html", check=check)
     result = check.result
-    return render_template(
-        "web/result.html", check=check, result=result, explanation=explain(result),
-        kind_name=kind_names().get(check.scheme), fields=field_rows(result),
-        field_labels=FIELD_LABELS, sensitive_fields=SENSITIVE_FIELDS,
-    )
+    return render_template("web/result.html", check=check, result=result, explanation=explain(result),
+                           fields=field_rows(result), field_labels=FIELD_LABELS, sensitive_fields=SENSITIVE_FIELDS)
 
 
 @bp.get("/checks/<int:check_id>/image")
@@ -150,36 +152,12 @@ def error_page(error: HTTPException):
     return render_template("web/error.html", error=error, explanation=explanation), error.code
 
 
-def visible_checks(user: User) -> Select[tuple[Check]]:
-    """Inspectors see their own checks; every other role sees all of them."""
-    query = select(Check)
-    if user.role == Role.inspector:
-        query = query.where(Check.user_id == user.id)
-    return query
-
-
 def visible_check_or_404(check_id: int) -> Check:
     """The check, or 404 if it does not exist or the user may not see it (both look the same)."""
     check = db_session().scalars(visible_checks(current_user).where(Check.id == check_id)).one_or_none()
     if check is None:
         abort(404)
     return check
-
-
-def kind_names() -> dict[str, str]:
-    """Scheme id → the certificate's printed name, for built-in and locally added kinds."""
-    names = current_app.extensions.get("certguard.kind_names")
-    if names is None:
-        kinds = load_kinds(current_app.config.get("CERTGUARD_KINDS_DIR"))
-        names = current_app.extensions["certguard.kind_names"] = {scheme: kind.name for scheme, kind in kinds.items()}
-    return names
-
-
-def upload_source(filename: str | None) -> str:
-    """A display-safe name for an upload: the base name, printable characters only, at most 100."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if char.isprintable()).strip(" .")
-    return name[:100] or "upload"
 
 
 def local_path(target: str | None) -> str | None:

@@ -1,0 +1,104 @@
+"""An inspector on a phone: log in, photograph a card, read the verdict — in Debian's real chromium."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, Route, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from samples.render import render_card
+from samples.values import draw_values
+from verification.kinds import load_kinds
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 375, "height": 812}
+COMMITTED = Path(__file__).resolve().parents[2] / "samples" / "committed"
+SCREENSHOTS = Path("/tmp")
+
+
+@pytest.fixture
+def card_photo(tmp_path: Path) -> Path:
+    """A synthetic card: the first committed sample if there is one, else one drawn now."""
+    committed = sorted(path for path in COMMITTED.glob("*") if path.suffix in {".png", ".jpg"})
+    if committed:
+        return committed[0]
+    rng = random.Random(7)
+    kind = load_kinds()["special_operation"]
+    path = tmp_path / "card.png"
+    render_card(kind, draw_values(kind, rng, date.today()), rng).image.save(path)
+    return path
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The test app served over HTTP on a free port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def phone() -> Iterator[Page]:
+    """A page in headless chromium with a 375×812 touch screen."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+        yield context.new_page()
+        browser.close()
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_inspector_checks_a_card_on_a_phone(live_server, phone, make_user, card_photo):
+    make_user("wang", "inspector")
+    page = phone
+    page.goto(live_server + "/")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Username").fill("wang")
+    page.get_by_label("Password").fill("pw-wang")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Check a certificate")).to_be_visible()
+    assert_fits_the_screen(page)
+
+    held_uploads: list[Route] = []
+    page.route("**/checks", lambda route: held_uploads.append(route) if route.request.method == "POST"
+               else route.continue_())
+    page.locator('input[type=file][capture="environment"]').set_input_files(card_photo)
+    page.screenshot(path=SCREENSHOTS / "certguard-check-375.png", full_page=True)
+    page.get_by_role("button", name="Check certificate").click()
+    expect(page.get_by_role("button", name="Checking…")).to_be_disabled()
+    expect(page.get_by_role("status")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "certguard-checking-375.png")
+    page.unroute("**/checks")
+    held_uploads[0].continue_()
+
+    expect(page).to_have_url(re.compile(r"/checks/\d+$"), timeout=30_000)
+    expect(page.locator(".verdict .verdict-chip")).to_have_text(re.compile("Pass|Suspect|Reject"))
+    expect(page.locator('[data-field="name"]')).to_be_visible()
+    expect(page.locator('[data-field="number"]')).to_be_visible()
+    assert page.locator("img.card-photo").evaluate("image => image.complete && image.naturalWidth > 0")
+    assert not re.search(r"\d{17}[\dXx]", page.locator("main").inner_text())
+    assert_fits_the_screen(page)
+    page.screenshot(path=SCREENSHOTS / "certguard-result-375.png", full_page=True)
+
+    page.get_by_role("link", name="Past checks").click()
+    expect(page.locator(".check-list a")).to_have_count(1)
+    assert_fits_the_screen(page)
