@@ -1,0 +1,167 @@
+"""Tesseract through pytesseract: word boxes from `image_to_data`, regrouped into text lines.
+
+Tesseract segments Chinese into one "word" per character or small group and reports a space between
+each, so words are re-joined here: no space between two CJK characters unless a real gap separates
+them, a space between latin/digit tokens. A line is also cut where the gap between words is wide,
+so a label column and a value column far to its right, or two label–value pairs side by side, come
+out as separate lines with honest boxes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pytesseract
+from PIL import Image
+
+from ocr.engines.base import EngineTimeout, EngineUnavailable, OcrError
+from ocr.preprocess import prepare_for_tesseract
+from ocr.types import Box, TextLine
+
+# Tesseract's OpenMP build starts one thread per core for each page. Workers already run several
+# images in parallel, and oversubscribed OpenMP threads spin and make every page several times
+# slower, so one thread per Tesseract process. Set before the first subprocess inherits the env;
+# an operator's explicit value wins.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+# Page segmentation 6 (one uniform block) with the LSTM recogniser. Measured on rendered cards in
+# three layouts, it read every label and value, where sparse-text mode 11 split letter-spaced
+# labels into stray glyphs and automatic mode 3 lost values next to them; the lines it returns
+# are then cut at wide gaps here, so merging across columns does no harm.
+DEFAULT_CONFIG = "--psm 6 --oem 1"
+# chi_sim's model also covers Latin letters and digits; adding eng made Tesseract read some
+# Chinese words as Latin garbage and cost ~35 % more time on the same cards.
+DEFAULT_LANG = "chi_sim"
+
+# A gap wider than this many line heights ends a line (two columns, or label far from its value).
+LINE_BREAK_GAP = 1.6
+# A gap wider than this many line heights between two CJK characters is kept as a space, because it
+# is a real separation (letter-spaced label, value after label), not Tesseract's per-character split.
+CJK_SPACE_GAP = 0.55
+
+
+def is_cjk(char: str) -> bool:
+    """CJK ideographs, CJK punctuation and full-width forms: scripts written without spaces."""
+    code = ord(char)
+    return (0x3000 <= code <= 0x303F or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word from `image_to_data`, with the line Tesseract put it in."""
+
+    text: str
+    confidence: float  # [0, 1]
+    box: Box
+    line_key: tuple[int, int, int]  # (block_num, par_num, line_num)
+
+
+def words_from_data(data: dict[str, list[Any]]) -> list[Word]:
+    """The recognised words of an `image_to_data` DICT result; layout rows and blanks are dropped."""
+    words = []
+    for i, text in enumerate(data["text"]):
+        confidence = float(data["conf"][i])
+        text = str(text).strip()
+        if not text or confidence < 0:
+            continue
+        box = Box(int(data["left"][i]), int(data["top"][i]), int(data["width"][i]), int(data["height"][i]))
+        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        words.append(Word(text, min(max(confidence / 100, 0.0), 1.0), box, key))
+    return words
+
+
+def group_lines(words: Iterable[Word]) -> list[list[Word]]:
+    """Words grouped by Tesseract's (block, paragraph, line), each group left to right, then cut at wide gaps."""
+    by_key: dict[tuple[int, int, int], list[Word]] = {}
+    for word in words:
+        by_key.setdefault(word.line_key, []).append(word)
+    lines = []
+    for group in by_key.values():
+        lines.extend(split_at_gaps(sorted(group, key=lambda w: w.box.x)))
+    return lines
+
+
+def line_height(words: list[Word]) -> int:
+    """The typical character height of a line: the median word height (robust to one tall glyph)."""
+    heights = sorted(w.box.h for w in words)
+    return max(1, heights[len(heights) // 2])
+
+
+def gap(left: Word, right: Word) -> int:
+    return right.box.x - (left.box.x + left.box.w)
+
+
+def split_at_gaps(words: list[Word]) -> list[list[Word]]:
+    """Cut a left-to-right word list wherever the gap exceeds LINE_BREAK_GAP line heights."""
+    if not words:
+        return []
+    limit = LINE_BREAK_GAP * line_height(words)
+    runs = [[words[0]]]
+    for previous, word in zip(words, words[1:], strict=False):
+        if gap(previous, word) > limit:
+            runs.append([word])
+        else:
+            runs[-1].append(word)
+    return runs
+
+
+def join_words(words: list[Word]) -> str:
+    """Words of one line as text: CJK neighbours joined unless visibly apart, other tokens spaced."""
+    if not words:
+        return ""
+    min_space = CJK_SPACE_GAP * line_height(words)
+    parts = [words[0].text]
+    for previous, word in zip(words, words[1:], strict=False):
+        tight_cjk = (is_cjk(previous.text[-1]) or is_cjk(word.text[0])) and gap(previous, word) <= min_space
+        parts.append(word.text if tight_cjk else " " + word.text)
+    return "".join(parts)
+
+
+def to_text_line(words: list[Word], scale: float) -> TextLine:
+    """One line in the coordinates of the caller's image (undoing the preprocessing scale)."""
+    box = words[0].box
+    for word in words[1:]:
+        box = box.union(word.box)
+    original = Box(round(box.x / scale), round(box.y / scale), max(1, round(box.w / scale)),
+                   max(1, round(box.h / scale)))
+    confidence = sum(w.confidence for w in words) / len(words)
+    return TextLine(join_words(words), confidence, original)
+
+
+class TesseractEngine:
+    """Tesseract 5 (LSTM), Simplified Chinese model by default; one subprocess per image."""
+
+    name = "tesseract"
+
+    def __init__(self, lang: str = DEFAULT_LANG, timeout: float = 30, config: str = DEFAULT_CONFIG) -> None:
+        self.lang = lang
+        self.timeout = timeout
+        self.config = config
+
+    def read(self, image: Image.Image) -> list[TextLine]:
+        """Lines in `image`'s pixel coordinates, top to bottom then left to right."""
+        prepared = prepare_for_tesseract(image)
+        data = self._image_to_data(prepared.image)
+        lines = [to_text_line(words, prepared.scale) for words in group_lines(words_from_data(data))]
+        return sorted(lines, key=lambda line: (line.box.y, line.box.x))
+
+    def _image_to_data(self, image: Image.Image) -> dict[str, list[Any]]:
+        """Run Tesseract, turning its failure modes into the engine's typed errors."""
+        try:
+            return pytesseract.image_to_data(image, lang=self.lang, config=self.config,
+                                             output_type=pytesseract.Output.DICT, timeout=self.timeout)
+        except pytesseract.TesseractNotFoundError as exc:
+            raise EngineUnavailable("The tesseract program is not installed or not on PATH.") from exc
+        except pytesseract.TesseractError as exc:
+            if "Failed loading language" in str(exc) or "Error opening data file" in str(exc):
+                raise EngineUnavailable(f"Tesseract language data missing for {self.lang!r}.") from exc
+            raise OcrError(f"Tesseract failed: {exc}") from exc
+        except RuntimeError as exc:
+            # pytesseract signals its own timeout as a bare RuntimeError after killing the process.
+            if "timeout" in str(exc).lower():
+                raise EngineTimeout(f"Tesseract took longer than {self.timeout} s.") from exc
+            raise

@@ -1,0 +1,467 @@
+"""Stage 4: text lines → which kind of card, and its fields, by title and label anchors.
+
+Nothing here knows a particular kind: titles, labels, value types and vocabularies all come from
+the `DocumentSpec`s passed in, so a new kind file is read without code changes.
+
+Layout model: lines are merged into visual rows (a label and its value may come back as separate
+lines when far apart). Labels are found in a row's text with whitespace ignored ("姓　名" = "姓名"),
+but only where a label can start (row start, after a gap or a separator), so a label word inside a
+value ("其他工种类别") does not cut it. A value is what follows its label on the row up to the next
+label; when nothing follows, the value is in the next row down, inside the label's column (stacked
+"label over value" and table layouts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from itertools import product
+
+from ocr.normalise import (
+    find_dates,
+    id_check_digit_ok,
+    normalise_code,
+    normalise_date_range,
+    normalise_sex,
+    normalise_text,
+    to_half_width,
+)
+from ocr.types import Box, DocumentSpec, FieldReading, FieldSpec, ReadFields, TextLine
+
+CLASSIFY_THRESHOLD = 0.75
+"""Minimum title similarity to call a kind; below it the card is unrecognised, not guessed."""
+SNAP_THRESHOLD = 0.8
+"""Minimum similarity to replace a category/item reading by the vocabulary term it resembles."""
+FUZZY_LABEL_MIN_LENGTH = 4
+"""Labels this long may match with one wrong character (发证机天 for 发证机关); shorter ones must be exact."""
+BELOW_ROW_GAP = 2.5
+"""How far below a label (in label heights) its value may sit when nothing follows it on the row."""
+ID_CHECKSUM_CONFIDENCE = 0.9
+"""Confidence floor for an 18-character ID whose GB 11643 check digit holds: any single misread
+character breaks MOD 11-2, so a reading that passes is very likely exact."""
+AMBIGUOUS_ID_QUALITY = 0.6
+"""Quality of an ID reading whose lookalike characters admit several checksum-valid readings."""
+EXTRA_DATES_QUALITY = 0.7
+"""Quality of a date field whose text holds more than one date (the first one is taken)."""
+
+SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_()[]")
+_ID_SHAPE = re.compile(r"[A-Z]?[0-9A-Za-z|!]{17}[0-9Xx×Kk]")
+# Characters read for ID digits; a letter in an ID is always a misread, so each reading is tried.
+ID_LOOKALIKES = {
+    "O": "0", "o": "0", "D": "0", "Q": "09", "U": "0", "I": "1", "l": "1", "i": "1", "|": "1", "!": "1",
+    "L": "1", "Z": "27", "z": "27", "S": "5", "s": "5", "B": "83", "G": "6", "b": "6", "q": "9", "g": "9",
+    "A": "4", "T": "7", "J": "1",
+}
+ID_CHECK_LOOKALIKES = {"x": "X", "×": "X", "K": "X", "k": "X"}
+
+
+# --- rows of glyphs ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character of a row, its approximate box, the line it came from, and whether a gap precedes it."""
+
+    char: str
+    box: Box
+    line: TextLine
+    gap_before: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    """Lines at the same height, left to right, as a sequence of glyphs without whitespace."""
+
+    glyphs: tuple[Glyph, ...]
+    box: Box
+
+    @property
+    def text(self) -> str:
+        return "".join(g.char for g in self.glyphs)
+
+
+def advance(char: str) -> float:
+    """A character's width relative to a CJK ideograph: Latin letters and digits are about half."""
+    return 0.55 if char.isascii() else 1.0
+
+
+def line_glyphs(line: TextLine) -> list[Glyph]:
+    """A line's characters with boxes interpolated along the line (engines give line boxes only)."""
+    text = to_half_width(line.text)
+    unit = line.box.w / max(sum(advance(c) for c in text), 1e-9)
+    glyphs, x = [], float(line.box.x)
+    for i, char in enumerate(text):
+        width = advance(char) * unit
+        if not char.isspace():
+            box = Box(round(x), line.box.y, max(1, round(width)), line.box.h)
+            glyphs.append(Glyph(char, box, line, gap_before=i == 0 or text[i - 1].isspace()))
+        x += width
+    return glyphs
+
+
+def vertical_overlap(a: Box, b: Box) -> float:
+    """Overlap of two boxes' vertical extents as a fraction of the shorter one."""
+    overlap = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    return max(overlap, 0) / max(min(a.h, b.h), 1)
+
+
+def build_rows(lines: Iterable[TextLine]) -> list[Row]:
+    """Group lines into rows by vertical overlap, top to bottom; each row reads left to right."""
+    groups: list[tuple[Box, list[TextLine]]] = []
+    for line in sorted(lines, key=lambda item: item.box.y + item.box.h / 2):
+        if not line.text.strip():
+            continue
+        for i, (box, members) in enumerate(groups):
+            if vertical_overlap(box, line.box) >= 0.5:
+                members.append(line)
+                groups[i] = (box.union(line.box), members)
+                break
+        else:
+            groups.append((line.box, [line]))
+    rows = []
+    for box, members in groups:
+        glyphs = [g for line in sorted(members, key=lambda item: item.box.x) for g in line_glyphs(line)]
+        rows.append(Row(tuple(glyphs), box))
+    return sorted(rows, key=lambda row: row.box.y)
+
+
+# --- classification ------------------------------------------------------------------------------
+
+def compact(text: str) -> str:
+    return re.sub(r"\s+", "", to_half_width(text))
+
+
+def title_similarity(title: str, text: str) -> float:
+    """Best similarity of `title` to any window of `text` of about its length (difflib ratio)."""
+    title = compact(title)
+    if not title or not text:
+        return 0.0
+    best = 0.0
+    for size in range(max(1, len(title) - 2), len(title) + 3):
+        for start in range(0, max(len(text) - size, 0) + 1):
+            window = text[start:start + size]
+            matcher = SequenceMatcher(None, title, window, autojunk=False)
+            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+                best = max(best, matcher.ratio())
+    return best
+
+
+def spec_score(spec: DocumentSpec, text: str) -> tuple[float, int]:
+    """How well the best of a spec's titles matches, and that title's length (the tie-breaker)."""
+    return max(((title_similarity(title, text), len(compact(title))) for title in spec.titles), default=(0.0, 0))
+
+
+def classify(lines: Sequence[TextLine], specs: Iterable[DocumentSpec]) -> tuple[str | None, float]:
+    """The scheme whose title the text matches best, with the similarity; None below the threshold.
+
+    Only titles count, so any kind file with its own title is recognised. On equal similarity the
+    longer title wins, because matching more characters is stronger evidence.
+    """
+    text = "".join(row.text for row in build_rows(lines))
+    scored = [(spec_score(spec, text), spec.scheme) for spec in specs]
+    if not scored:
+        return None, 0.0
+    (score, _), scheme = max(scored, key=lambda item: (round(item[0][0], 3), item[0][1]))
+    return (scheme if score >= CLASSIFY_THRESHOLD else None), round(score, 3)
+
+
+# --- labels --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LabelHit:
+    """A label found in a row: glyph span [start, end), the fields it feeds, and match quality."""
+
+    row: int
+    start: int
+    end: int
+    fields: tuple[str, ...]
+    quality: float
+
+    def box(self, rows: Sequence[Row]) -> Box:
+        return glyph_box(rows[self.row].glyphs[self.start:self.end])
+
+
+def label_table(spec: DocumentSpec) -> dict[str, tuple[str, ...]]:
+    """Compact label text → the fields printed under it (one label may feed two fields)."""
+    table: dict[str, list[str]] = {}
+    for field_spec in spec.fields:
+        for label in field_spec.labels:
+            names = table.setdefault(compact(label), [])
+            if field_spec.name not in names:
+                names.append(field_spec.name)
+    return {label: tuple(names) for label, names in table.items() if label}
+
+
+def can_start_label(glyphs: Sequence[Glyph], i: int) -> bool:
+    """A label starts a row, follows a visible gap, or follows a separator; never mid-word."""
+    return i == 0 or glyphs[i].gap_before or glyphs[i - 1].char in SEPARATORS
+
+
+def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tuple[str, float] | None:
+    """The label at text[i:], exact (longest first) or with one wrong character if that is unambiguous."""
+    exact = [label for label in table if text.startswith(label, i)]
+    if exact:
+        return max(exact, key=len), 1.0
+    fuzzy = {}
+    for label in table:
+        if len(label) < FUZZY_LABEL_MIN_LENGTH:
+            continue
+        window = text[i:i + len(label)]
+        if len(window) == len(label) and sum(a != b for a, b in zip(window, label, strict=True)) == 1:
+            fuzzy[label] = table[label]
+    if len(set(fuzzy.values())) == 1:
+        label = max(fuzzy, key=len)
+        return label, 1 - 1 / len(label)
+    return None
+
+
+def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[LabelHit]:
+    """All label occurrences, row by row, left to right, without overlaps."""
+    hits = []
+    for r, row in enumerate(rows):
+        text, i = row.text, 0
+        while i < len(text):
+            found = match_label_at(text, i, table) if can_start_label(row.glyphs, i) else None
+            if found is None:
+                i += 1
+                continue
+            label, quality = found
+            hits.append(LabelHit(r, i, i + len(label), table[label], quality))
+            i += len(label)
+    return hits
+
+
+# --- values --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RawValue:
+    """The glyphs read as one label's value."""
+
+    glyphs: tuple[Glyph, ...]
+    label: LabelHit
+
+    @property
+    def text(self) -> str:
+        return "".join((" " if g.gap_before and i else "") + g.char for i, g in enumerate(self.glyphs))
+
+    @property
+    def engine_confidence(self) -> float:
+        lines = {id(g.line): g.line.confidence for g in self.glyphs}
+        return sum(lines.values()) / len(lines)
+
+    @property
+    def box(self) -> Box:
+        return glyph_box(self.glyphs)
+
+
+def glyph_box(glyphs: Sequence[Glyph]) -> Box:
+    box = glyphs[0].box
+    for glyph in glyphs[1:]:
+        box = box.union(glyph.box)
+    return box
+
+
+def trim(glyphs: Sequence[Glyph]) -> tuple[Glyph, ...]:
+    """Drop separators and quotes around a value (the colon after a label, ruling-line debris)."""
+    start, end = 0, len(glyphs)
+    while start < end and glyphs[start].char in SEPARATORS:
+        start += 1
+    while end > start and glyphs[end - 1].char in SEPARATORS:
+        end -= 1
+    return tuple(glyphs[start:end])
+
+
+def value_right_of(hit: LabelHit, rows: Sequence[Row], hits_in_row: Sequence[LabelHit]) -> tuple[Glyph, ...]:
+    """Glyphs after the label on its row, up to the next label."""
+    following = [h.start for h in hits_in_row if h.start >= hit.end]
+    return trim(rows[hit.row].glyphs[hit.end:min(following, default=len(rows[hit.row].glyphs))])
+
+
+def column_of(hit: LabelHit, rows: Sequence[Row], hits_in_row: Sequence[LabelHit]) -> tuple[float, float]:
+    """The x-range a value under this label may occupy: from the label's left edge (with a margin
+    for centred values) to halfway towards the next label on the row."""
+    box = hit.box(rows)
+    left = box.x - 1.5 * box.h
+    right = float("inf")
+    for other in hits_in_row:
+        other_box = other.box(rows)
+        if other.start >= hit.end:
+            right = min(right, (box.x + box.w + other_box.x) / 2)
+        elif other.end <= hit.start:
+            left = max(left, (other_box.x + other_box.w + box.x) / 2)
+    return left, right
+
+
+def value_below(hit: LabelHit, rows: Sequence[Row], hits: Sequence[LabelHit]) -> tuple[Glyph, ...]:
+    """Glyphs in the label's column on the nearest row below, stopping at any label there."""
+    box = hit.box(rows)
+    left, right = column_of(hit, rows, [h for h in hits if h.row == hit.row])
+    for r in range(hit.row + 1, len(rows)):
+        if rows[r].box.y - (box.y + box.h) > BELOW_ROW_GAP * box.h:
+            return ()
+        label_starts = {h.start for h in hits if h.row == r}
+        picked: list[Glyph] = []
+        for i, glyph in enumerate(rows[r].glyphs):
+            centre = glyph.box.x + glyph.box.w / 2
+            if not left <= centre < right:
+                continue
+            if i in label_starts:
+                break
+            picked.append(glyph)
+        value = trim(picked)
+        if value:
+            return value
+    return ()
+
+
+def raw_values(rows: Sequence[Row], hits: Sequence[LabelHit]) -> dict[str, list[RawValue]]:
+    """Each field's candidate values, in reading order, from every occurrence of its labels."""
+    candidates: dict[str, list[RawValue]] = {}
+    for hit in hits:
+        in_row = [h for h in hits if h.row == hit.row]
+        glyphs = value_right_of(hit, rows, in_row) or value_below(hit, rows, hits)
+        if glyphs:
+            for name in hit.fields:
+                candidates.setdefault(name, []).append(RawValue(glyphs, hit))
+    return candidates
+
+
+# --- typed values --------------------------------------------------------------------------------
+
+def similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def snap(value: str, vocabulary: Sequence[str]) -> tuple[str, float]:
+    """The vocabulary term the value is (or starts with) if similar enough, else the value as read.
+
+    The prefix comparison tolerates debris OCR appends after a term (a neighbouring label or seal
+    strokes); the quality returned is the similarity, 1.0 for an exact term.
+    """
+    best, best_score = value, 0.0
+    for term in vocabulary:
+        score = max(similarity(term, value), similarity(term, value[:len(term)]))
+        if score > best_score or (score == best_score and len(term) > len(best)):
+            best, best_score = term, score
+    if best_score >= SNAP_THRESHOLD:
+        return best, best_score
+    return value, 1.0
+
+
+def id_readings(code: str) -> list[str]:
+    """Every reading of an ID-shaped code with its lookalike letters replaced by digits."""
+    prefix = code[0] if len(code) == 19 else ""
+    body = code[len(prefix):]
+    options = [ID_LOOKALIKES.get(char, char) for char in body[:-1]]
+    options.append(ID_CHECK_LOOKALIKES.get(body[-1], ID_LOOKALIKES.get(body[-1], body[-1])))
+    return [prefix + "".join(combo) for combo in product(*options)]
+
+
+def resolve_code(raw: str) -> tuple[str, float, bool]:
+    """(value, quality, checksum_holds) for a code. An 18-character ID (optionally after a letter
+    prefix such as 证号's "T") is chosen among its lookalike readings by its GB 11643 check digit.
+
+    Only letters are re-read: swapping one digit for another would always find some valid number,
+    and would hide the wrong check digit a forger left.
+    """
+    value = normalise_code(raw)
+    shaped = re.sub(r"\s+", "", to_half_width(raw)).strip("".join(SEPARATORS))
+    if not _ID_SHAPE.fullmatch(shaped):
+        return value, 1.0, False
+    readings = id_readings(shaped)
+    valid = [r for r in readings if id_check_digit_ok(r[-18:])]
+    if len(valid) == 1:
+        return valid[0], 1.0, True
+    if len(valid) > 1:
+        return value, AMBIGUOUS_ID_QUALITY, False
+    return value, 1.0, False
+
+
+@dataclass(frozen=True)
+class Typed:
+    value: str | None
+    quality: float
+    corroborated: bool = False
+
+
+def typed_value(raw: str, field_spec: FieldSpec, vocabulary: Sequence[str]) -> Typed:
+    """Normalise one raw value by its field's type; None when it does not have the type's shape."""
+    kind = field_spec.value_type
+    if kind == "date":
+        dates = find_dates(raw)
+        return Typed(dates[0], 1.0 if len(dates) == 1 else EXTRA_DATES_QUALITY) if dates else Typed(None, 0.0)
+    if kind == "sex":
+        sex = normalise_sex(raw)
+        return Typed(sex, 1.0 if sex else 0.0)
+    if kind == "code":
+        value, quality, checksum = resolve_code(raw)
+        if vocabulary and value:
+            value, snap_quality = snap(value, vocabulary)
+            quality *= snap_quality
+        return Typed(value or None, quality, checksum)
+    text = normalise_text(raw)
+    if vocabulary and text:
+        text, quality = snap(text, vocabulary)
+        return Typed(text, quality)
+    return Typed(text or None, 1.0 if text else 0.0)
+
+
+def reading_for(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence[str]) -> FieldReading:
+    """A FieldReading whose confidence is engine confidence × label match × value quality."""
+    typed = typed_value(candidate.text, field_spec, vocabulary)
+    confidence = candidate.engine_confidence * candidate.label.quality * typed.quality
+    if typed.corroborated:
+        confidence = max(confidence, ID_CHECKSUM_CONFIDENCE * candidate.label.quality)
+    return FieldReading(typed.value, candidate.text, round(confidence, 4), candidate.box)
+
+
+def range_readings(candidate: RawValue) -> dict[str, FieldReading]:
+    """valid_from and valid_until from one printed range; both None unless both ends were read."""
+    start, end = normalise_date_range(candidate.text)
+    confidence = round(candidate.engine_confidence * candidate.label.quality, 4) if start else 0.0
+    return {name: FieldReading(value, candidate.text, confidence, candidate.box)
+            for name, value in (("valid_from", start), ("valid_until", end))}
+
+
+def best_reading(readings: Iterable[FieldReading]) -> FieldReading | None:
+    """Prefer a reading with a value, then the more confident one; ties keep the earlier."""
+    best = None
+    for reading in readings:
+        if best is None or (reading.value is not None, reading.confidence) > (best.value is not None, best.confidence):
+            best = reading
+    return best
+
+
+def extract_fields(lines: Sequence[TextLine], spec: DocumentSpec) -> ReadFields:
+    """Read every field of `spec` that can be found; fields not found are absent from the result.
+
+    A `date_range` field yields `valid_from` and `valid_until`; where the kind also prints those
+    on their own, the more confident reading wins.
+    """
+    rows = build_rows(lines)
+    candidates = raw_values(rows, find_labels(rows, label_table(spec)))
+    found: dict[str, list[FieldReading]] = {}
+    for field_spec in spec.fields:
+        vocabulary = spec.vocabulary.get(field_spec.name, ())
+        for candidate in candidates.get(field_spec.name, []):
+            if field_spec.value_type == "date_range":
+                for name, reading in range_readings(candidate).items():
+                    found.setdefault(name, []).append(reading)
+            else:
+                found.setdefault(field_spec.name, []).append(reading_for(candidate, field_spec, vocabulary))
+    fields = {name: best for name, readings in found.items() if (best := best_reading(readings)) is not None}
+    text = "".join(row.text for row in rows)
+    score = spec_score(spec, text)[0]
+    return ReadFields(spec.scheme, round(score, 3), fields)
+
+
+def read_fields(lines: Sequence[TextLine], specs: Iterable[DocumentSpec]) -> ReadFields:
+    """Classify the card by title, then extract that kind's fields; unrecognised → no fields."""
+    specs = list(specs)
+    scheme, confidence = classify(lines, specs)
+    if scheme is None:
+        return ReadFields(None, confidence, {})
+    spec = next(s for s in specs if s.scheme == scheme)
+    result = extract_fields(lines, spec)
+    return ReadFields(scheme, confidence, result.fields)
