@@ -1,0 +1,35 @@
+"""Helpers for the service tests: the OpenAPI document as a validator of real responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from service.api.routes import openapi_document
+
+DOCUMENT_URI = "urn:certguard:openapi"
+
+
+class OpenApi:
+    """The served OpenAPI document; `validate` checks an instance against one of its schemas."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        self.registry = Registry().with_resource(DOCUMENT_URI, resource)
+
+    def schemas(self) -> dict[str, Any]:
+        return self.document["components"]["schemas"]
+
+    def validate(self, instance: Any, schema_name: str) -> None:
+        schema = {"$ref": f"{DOCUMENT_URI}#/components/schemas/{schema_name}"}
+        jsonschema.Draft202012Validator(schema, registry=self.registry).validate(instance)
+
+
+@pytest.fixture(scope="session")
+def openapi() -> OpenApi:
+    return OpenApi(openapi_document())
