@@ -83,12 +83,15 @@ def test_inspector_checks_a_card_on_a_phone(live_server, phone, make_user, card_
                else route.continue_())
     page.locator('input[type=file][capture="environment"]').set_input_files(card_photo)
     page.screenshot(path=SCREENSHOTS / "certguard-check-375.png", full_page=True)
-    page.get_by_role("button", name="Check certificate").click()
-    expect(page.get_by_role("button", name="Checking…")).to_be_disabled()
-    expect(page.get_by_role("status")).to_be_visible()
+    page.get_by_role("button", name="Check certificate").click(no_wait_after=True)  # the upload is held
+    busy = page.evaluate("""() => {
+        const button = document.querySelector("[data-busy-form] button[type=submit]");
+        return {disabled: button.disabled, label: button.innerText};
+    }""")
+    assert busy == {"disabled": True, "label": "Checking…"}
     page.screenshot(path=SCREENSHOTS / "certguard-checking-375.png")
-    page.unroute("**/checks")
     held_uploads[0].continue_()
+    page.unroute("**/checks")
 
     expect(page).to_have_url(re.compile(r"/checks/\d+$"), timeout=30_000)
     expect(page.locator(".verdict .verdict-chip")).to_have_text(re.compile("Pass|Suspect|Reject"))

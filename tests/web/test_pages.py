@@ -71,7 +71,7 @@ def csrf_token(client, path: str = "/") -> str:
 
 
 def upload(client, data: bytes, filename: str):
-    return client.post("/checks", data={"image": (data, filename), "csrf_token": csrf_token(client)},
+    return client.post("/checks", data={"image": (io.BytesIO(data), filename), "csrf_token": csrf_token(client)},
                        content_type="multipart/form-data")
 
 
@@ -124,7 +124,7 @@ def test_check_page_opens_the_rear_camera(client, inspector):
 def test_form_posts_without_csrf_token_are_refused(client, make_user, path, login):
     make_user("wang", "inspector")
     login(client, "wang", "pw-wang")
-    response = client.post(path, data={"image": (STORED_PHOTO, "card.png"), "username": "wang", "password": "pw-wang"},
+    response = client.post(path, data={"image": (io.BytesIO(STORED_PHOTO), "card.png"), "username": "wang", "password": "pw-wang"},
                            content_type="multipart/form-data")
     assert response.status_code == 400
     assert check_count(client.application) == 0
