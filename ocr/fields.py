@@ -32,8 +32,14 @@ from ocr.types import Box, DocumentSpec, FieldReading, FieldSpec, ReadFields, Te
 
 CLASSIFY_THRESHOLD = 0.75
 """Minimum title similarity to call a kind; below it the card is unrecognised, not guessed."""
-SNAP_THRESHOLD = 0.8
-"""Minimum similarity to replace a category/item reading by the vocabulary term it resembles."""
+SNAP_THRESHOLD = 0.75
+"""Minimum similarity to replace a category/item reading by the vocabulary term it resembles (one
+wrong character in a four-character term)."""
+SNAP_MARGIN = 0.05
+"""How much closer the chosen term must be than the next one; catalogues hold near-twins such as
+氧化工艺作业/过氧化工艺作业 (similarity 0.92), where a noisy reading must not pick one at random."""
+PREFIX_QUALITY = 0.9
+"""Snap quality of a reading that is a whole term followed by debris."""
 FUZZY_LABEL_MIN_LENGTH = 4
 """Labels this long may match with one wrong character (发证机天 for 发证机关); shorter ones must be exact."""
 BELOW_ROW_GAP = 2.5
@@ -333,19 +339,25 @@ def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def snap(value: str, vocabulary: Sequence[str]) -> tuple[str, float]:
-    """The vocabulary term the value is (or starts with) if similar enough, else the value as read.
+def snap_score(term: str, value: str) -> float:
+    """Similarity of a reading to a term; a reading that starts with the whole term (debris after
+    it, such as an unrecognised neighbouring label) counts as PREFIX_QUALITY."""
+    score = similarity(term, value)
+    if len(value) > len(term) and value.startswith(term):
+        score = max(score, PREFIX_QUALITY)
+    return score
 
-    The prefix comparison tolerates debris OCR appends after a term (a neighbouring label or seal
-    strokes); the quality returned is the similarity, 1.0 for an exact term.
-    """
-    best, best_score = value, 0.0
-    for term in vocabulary:
-        score = max(similarity(term, value), similarity(term, value[:len(term)]))
-        if score > best_score or (score == best_score and len(term) > len(best)):
-            best, best_score = term, score
-    if best_score >= SNAP_THRESHOLD:
-        return best, best_score
+
+def snap(value: str, vocabulary: Sequence[str]) -> tuple[str, float]:
+    """(term, similarity) for the vocabulary term the reading resembles, if similar enough and
+    clearly closer than any other term; else (value as read, 1.0)."""
+    ranked = sorted(((snap_score(term, value), term) for term in set(vocabulary)), reverse=True)
+    if not ranked:
+        return value, 1.0
+    best, term = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+    if best >= SNAP_THRESHOLD and best - runner_up >= SNAP_MARGIN:
+        return term, best
     return value, 1.0
 
 

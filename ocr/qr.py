@@ -16,7 +16,7 @@ from PIL import Image
 
 from ocr.types import Box, QrPayload, QrReading
 
-QR_FORMATS = zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode
+QR_FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode)
 
 
 def box_from_points(points: np.ndarray, scale: float = 1.0) -> Box:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 
 from ocr.engines.base import EngineTimeout, EngineUnavailable, OcrEngine, OcrError
 from ocr.engines.tesseract import TesseractEngine
@@ -11,11 +11,15 @@ ENGINES = {"tesseract": TesseractEngine}
 
 __all__ = ["ENGINES", "EngineTimeout", "EngineUnavailable", "OcrEngine", "OcrError", "TesseractEngine", "get_engine"]
 
+_built: dict[str, OcrEngine] = {}
+_lock = threading.Lock()
 
-@cache
+
 def get_engine(name: str = "tesseract") -> OcrEngine:
-    """The engine called `name`, built once per process (workers reuse it for every image)."""
-    try:
-        return ENGINES[name]()
-    except KeyError:
-        raise ValueError(f"Unknown OCR engine {name!r}; known: {', '.join(sorted(ENGINES))}") from None
+    """The engine called `name`, built once per process and shared by every image it reads."""
+    if name not in ENGINES:
+        raise ValueError(f"Unknown OCR engine {name!r}; known: {', '.join(sorted(ENGINES))}")
+    with _lock:
+        if name not in _built:
+            _built[name] = ENGINES[name]()
+        return _built[name]

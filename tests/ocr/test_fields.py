@@ -1,0 +1,165 @@
+"""fields: kind classification by title, and label-anchored extraction on hand-built text lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocr.fields import build_rows, classify, extract_fields, read_fields, resolve_code
+from ocr.types import Box, DocumentSpec, FieldSpec, TextLine
+
+CJK_WIDTH, LATIN_WIDTH, HEIGHT = 30, 16, 30
+
+
+def line(text: str, x: int, y: int, confidence: float = 0.95) -> TextLine:
+    """A text line as an engine would return it, its width estimated from its characters."""
+    width = sum(LATIN_WIDTH if c.isascii() else CJK_WIDTH for c in text)
+    return TextLine(text, confidence, Box(x, y, width, HEIGHT))
+
+
+def title(text: str = "中华人民共和国特种作业操作证") -> TextLine:
+    return line(text, 200, 30)
+
+
+def values(result) -> dict[str, str | None]:
+    return {name: reading.value for name, reading in result.fields.items()}
+
+
+@pytest.mark.parametrize("printed", ["姓名：张伟", "姓 名: 张伟", "姓　名　张伟", "姓名:张伟", "姓  名  ：  张 伟", "姓名 “张伟"])
+def test_label_spacing_and_colon_variants(specs, printed):
+    result = extract_fields([title(), line(printed, 300, 130)], specs["special_operation"])
+    assert result.fields["name"].value == "张伟"
+
+
+def test_every_spelling_of_a_label_is_used(specs):
+    lines = [title(), line("操作项目：低压电工作业", 300, 130), line("发证机关：北京市应急管理局", 300, 190)]
+    assert values(extract_fields(lines, specs["special_operation"])) == {
+        "item": "低压电工作业", "authority": "北京市应急管理局"}
+
+
+def test_label_and_value_as_separate_lines_on_one_row(specs):
+    lines = [title(), line("证号", 60, 130), line("T11010519491231002X", 260, 132)]
+    reading = extract_fields(lines, specs["special_operation"]).fields["number"]
+    assert reading.value == "T11010519491231002X"
+    assert reading.box == Box(260, 132, 19 * LATIN_WIDTH, HEIGHT)
+
+
+def test_value_on_the_line_below_its_label(specs):
+    lines = [title(), line("签发机关", 300, 130), line("北京市应急管理局", 300, 170), line("性别", 300, 240),
+             line("女", 300, 280)]
+    assert values(extract_fields(lines, specs["special_operation"])) == {"authority": "北京市应急管理局", "sex": "女"}
+
+
+def test_two_label_value_pairs_on_one_ocr_line(specs):
+    lines = [title(), line("姓 名 张伟     性 别 男", 50, 130), line("作业类别 电工作业 准操项目 低压电工作业", 50, 200)]
+    assert values(extract_fields(lines, specs["special_operation"])) == {
+        "name": "张伟", "sex": "男", "category": "电工作业", "item": "低压电工作业"}
+
+
+def test_table_of_labels_over_values(specs):
+    lines = [title("中华人民共和国特种设备安全管理和作业人员证"),
+             line("姓名", 250, 130), line("证件编号", 520, 130),
+             line("李娜", 250, 170), line("510602197603143578", 520, 172),
+             line("作业项目代号", 60, 380), line("批准日期", 360, 380), line("有效日期", 640, 380),
+             line("Q2", 62, 430), line("2019.07.25", 361, 430), line("2023.07.24", 641, 430)]
+    assert values(extract_fields(lines, specs["special_equipment"])) == {
+        "name": "李娜", "number": "510602197603143578", "item": "Q2",
+        "first_issued": "2019-07-25", "valid_from": "2019-07-25", "valid_until": "2023-07-24"}
+
+
+def test_one_label_feeds_two_fields(specs):
+    lines = [title("特种设备作业人员证"), line("批准日期：2019年7月25日", 60, 130)]
+    result = extract_fields(lines, specs["special_equipment"])
+    assert result.fields["first_issued"].value == result.fields["valid_from"].value == "2019-07-25"
+    assert result.fields["first_issued"].box == result.fields["valid_from"].box
+
+
+@pytest.mark.parametrize("printed", ["有效期限：2019-07-25 至 2025-07-24", "有效期：2019.07.25-2025.07.24",
+                                     "有效期限 自2019年07月25日至2025年07月24日"])
+def test_a_date_range_gives_both_ends(specs, printed):
+    result = extract_fields([title(), line(printed, 60, 130)], specs["special_operation"])
+    assert (result.fields["valid_from"].value, result.fields["valid_until"].value) == ("2019-07-25", "2025-07-24")
+    assert "2025" in result.fields["valid_until"].raw
+
+
+def test_a_range_with_an_unreadable_end_gives_no_dates_but_keeps_the_raw_text(specs):
+    result = extract_fields([title(), line("有效期限：2019-07-25 至 20?5-0?-24", 60, 130)], specs["special_operation"])
+    assert result.fields["valid_until"].value is None
+    assert "20?5" in result.fields["valid_until"].raw
+    assert result.fields["valid_until"].confidence == 0.0
+
+
+def test_explicit_end_date_label_is_not_mistaken_for_the_range_label(specs):
+    lines = [title(), line("有效期起 2019-07-25", 60, 130), line("有效期至 2025-07-24", 60, 190)]
+    assert values(extract_fields(lines, specs["special_operation"])) == {
+        "valid_from": "2019-07-25", "valid_until": "2025-07-24"}
+
+
+def test_category_snaps_to_the_vocabulary_and_keeps_the_raw_reading(specs):
+    reading = extract_fields([title(), line("作业类别：电エ作业", 60, 130)], specs["special_operation"]).fields["category"]
+    assert (reading.value, reading.raw) == ("电工作业", "电エ作业")
+    assert reading.confidence < 0.95
+
+
+def test_a_value_far_from_the_vocabulary_is_kept_as_read(specs):
+    reading = extract_fields([title(), line("作业类别：木工作业组", 60, 130)], specs["special_operation"]).fields["category"]
+    assert reading.value == "木工作业组"
+
+
+def test_a_label_word_inside_a_value_does_not_cut_it(specs):
+    value = "经省级以上住房和城乡建设主管部门认定的其他工种类别"
+    lines = [title("建筑施工特种作业操作资格证书"), line(f"操作类别：{value}", 60, 130)]
+    assert extract_fields(lines, specs["construction_operation"]).fields["category"].value == value
+
+
+def test_a_long_label_with_one_misread_character_still_anchors_its_value(specs):
+    reading = extract_fields([title(), line("发证机天：北京市应急管理局", 60, 130)], specs["special_operation"]).fields["authority"]
+    assert reading.value == "北京市应急管理局"
+    assert reading.confidence == pytest.approx(0.95 * 0.75)
+
+
+def test_short_labels_must_match_exactly(specs):
+    assert "name" not in extract_fields([title(), line("姓各：张伟", 60, 130)], specs["special_operation"]).fields
+
+
+def test_id_lookalike_is_resolved_by_the_check_digit(specs):
+    # B reads as 8 or 3; only 3 gives a valid GB 11643 check digit here.
+    lines = [title("特种设备作业人员证"), line("证件编号：51060219760314B578", 60, 130, confidence=0.5)]
+    reading = extract_fields(lines, specs["special_equipment"]).fields["number"]
+    assert reading.value == "510602197603143578"
+    assert reading.confidence == pytest.approx(0.9)  # a holding check digit corroborates the reading
+
+
+def test_a_wrong_check_digit_is_never_corrected():
+    assert resolve_code("510602197603143579") == ("510602197603143579", 1.0, False)
+    assert resolve_code("T11010519491231002X") == ("T11010519491231002X", 1.0, True)
+    assert resolve_code("TS2100000099937") == ("TS2100000099937", 1.0, False)
+
+
+def test_confidence_is_engine_confidence_times_match_quality(specs):
+    reading = extract_fields([title(), line("姓名：张伟", 60, 130, confidence=0.8)], specs["special_operation"]).fields["name"]
+    assert reading.confidence == pytest.approx(0.8)
+
+
+def test_rows_merge_lines_at_the_same_height_left_to_right():
+    rows = build_rows([line("男", 400, 132), line("性别", 60, 130), line("姓名", 60, 60)])
+    assert [row.text for row in rows] == ["姓名", "性别男"]
+
+
+def test_classify_by_title_with_ocr_noise(specs):
+    assert classify([line("中华人民共和国特种作业操怍证", 200, 30)], specs.values())[0] == "special_operation"
+    assert classify([line("中华人民共和国", 300, 20), line("特种设备安全管理和作业人员证", 200, 60)],
+                    specs.values())[0] == "special_equipment"
+    assert classify([line("建筑施工特种作业操作资格证书", 200, 30)], specs.values()) == ("construction_operation", 1.0)
+
+
+def test_a_new_kind_is_recognised_from_its_title_alone(specs):
+    new_kind = DocumentSpec("mine_rescue", ("矿山救护队员资格证",), (FieldSpec("name", ("姓名",)),))
+    lines = [line("矿山救护队员资格证", 200, 30), line("姓名：王强", 60, 130)]
+    result = read_fields(lines, [*specs.values(), new_kind])
+    assert (result.scheme, values(result)) == ("mine_rescue", {"name": "王强"})
+
+
+def test_unrecognised_text_gives_no_scheme_and_no_fields(specs):
+    result = read_fields([line("超市购物小票", 200, 30), line("姓名：张伟", 60, 130)], specs.values())
+    assert (result.scheme, result.fields) == (None, {})
+    assert result.scheme_confidence < 0.75
