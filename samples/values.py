@@ -121,8 +121,11 @@ def add_years(day: date, years: int) -> date:
 
 
 def id_check_digit(body17: str) -> str:
-    """GB 11643 check digit (ISO 7064 MOD 11-2) of the first 17 digits."""
-    return ric.calc_check_digit(body17)
+    """GB 11643 check digit (ISO 7064 MOD 11-2) of the first 17 digits.
+
+    `ric.calc_check_digit` expects the number *with* a check position, hence the placeholder.
+    """
+    return ric.calc_check_digit(body17 + "0")
 
 
 def wrong_check_digit(id_number: str, rng: random.Random) -> str:
