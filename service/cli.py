@@ -19,7 +19,7 @@ from ocr.load import ImageRejected
 from service import create_app
 from service.auth import bootstrap_admin, create_user, issue_token
 from service.db import alembic_config, close_session, db_session, get_engine, upgrade
-from service.jobs import get_jobs
+from service.jobs import MAX_POLL_SECONDS, get_jobs
 from service.models import Role, User
 from service.pipeline import get_kinds, run_check
 from service.registry import RegisterFileError, import_records, read_register_csv
@@ -69,7 +69,8 @@ def worker(info: ScriptInfo, processes: int) -> None:
     app = info.load_app()
     get_engine(app).dispose()  # forked job processes must not share the parent's connections
     with app.app_context():
-        consumer = get_jobs().huey.create_consumer(workers=processes, worker_type="process", periodic=False)
+        consumer = get_jobs().huey.create_consumer(workers=processes, worker_type="process", periodic=False,
+                                                   max_delay=MAX_POLL_SECONDS)
     consumer.run()
 
 
@@ -120,7 +121,7 @@ def import_register(file: Path) -> None:
               help="Where to write one JSON line per image ('-' for stdout).")
 @click.option("--registry", "registry_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Judge against this register CSV instead of the imported register.")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Judge validity on this date (YYYY-MM-DD) instead of today.")
 def scan(paths: tuple[Path, ...], out: IO[str], registry_file: Path | None, as_of: datetime | None) -> None:
     """Screen image files and folders (recursively, in sorted order), storing each check like an upload.

@@ -18,6 +18,9 @@ from huey.consumer import Consumer
 from service.pipeline import complete_check
 
 
+MAX_POLL_SECONDS = 1.0  # longest pause between looks at an idle SQLite queue (Redis wakes workers at once)
+
+
 @dataclass(frozen=True)
 class Jobs:
     huey: Huey

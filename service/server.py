@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from service.jobs import EmbeddedConsumer, get_jobs
+from service.jobs import MAX_POLL_SECONDS, EmbeddedConsumer, get_jobs
 
 THREADS = 4
 TIMEOUT_SECONDS = 120  # a large photo on a slow machine may take a while to read
@@ -55,7 +55,7 @@ class Server(BaseApplication):
     def start_consumer(self, worker: Any) -> None:
         with self.app.app_context():
             worker.job_consumer = EmbeddedConsumer(get_jobs().huey, workers=1, periodic=False,
-                                                   shutdown_timeout=GRACEFUL_SECONDS - 5)
+                                                   max_delay=MAX_POLL_SECONDS, shutdown_timeout=GRACEFUL_SECONDS - 5)
         worker.job_consumer.start()
 
     def stop_consumer(self, _arbiter: Any, worker: Any) -> None:

@@ -81,8 +81,11 @@ def make_user(app: Flask) -> Callable[..., User]:
 
 @pytest.fixture
 def make_token(app: Flask) -> Callable[..., str]:
-    """make_token(role="inspector", username=None) → an API token for a new password-less user."""
-    return lambda role="inspector", username=None: new_token(app, role, username)
+    """make_token(role="inspector", username=None, app=<the app fixture>) → an API token for a new user.
+
+    The user has no password: API-only, like an integration's account.
+    """
+    return lambda role="inspector", username=None, app=app: new_token(app, role, username)
 
 
 def new_user(app: Flask, username: str, role: str = "inspector", password: str | None = None) -> User:
