@@ -99,7 +99,7 @@ def desk(width: int, height: int, rng: random.Random, nprng: np.random.Generator
         top = np.float32(rng.choice(((205, 205, 200), (60, 62, 66), (235, 232, 225), (60, 110, 80), (150, 160, 170))))
         frame = np.empty((height, width, 3), np.float32)
         frame[:] = top
-        frame += _soft_noise(width, height, 48, 48, nprng)[..., None] * 14
+        frame += _soft_noise(width, height, 64, 64, nprng)[..., None] * 7
     for _ in range(rng.randint(2, 6)):
         _clutter(frame, rng)
     return frame

@@ -28,6 +28,7 @@ PAPER_SIZE = (1240, 874)  # A5 landscape printout of an e-certificate at 150 dpi
 DATE_STYLES = ("iso", "cn", "cn_short", "dot")
 RANGE_JOINERS = (" 至 ", "至", " 至 ", "  至  ")
 SHORT_VALUE_CHARS = 8  # values up to this length may share a line with another short row
+MIN_TEXT_FIT = 0.75  # shrink all text at most this much to fit the longest line; longer values shrink alone
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def render_design(design: Design, rng: random.Random, *, layout: Layout | None =
     pixels = np.asarray(card).copy()
     anchor = row_boxes.get("authority") or row_boxes.get("validity") or next(reversed(row_boxes.values()), None)
     if design.seal_text and anchor is not None:
-        _stamp(pixels, design, style, anchor, rng)
+        _stamp(pixels, design, style, anchor, qr_box, rng)
     return RenderedCard(Image.fromarray(pixels), field_boxes, design.title, layout, style, qr_box, row_boxes)
 
 
@@ -307,34 +308,60 @@ def _print_rows(pen: ImageDraw.ImageDraw, rows: list[Row], style: Style, layout:
     """Print the rows as lines (two short rows may share a line) around the photo and QR blocks.
 
     Blocks on the left push the whole label column right (labels stay aligned); blocks on the right
-    only shorten the lines beside them. Returns the field and row value boxes.
+    only shorten the lines beside them. Text is set smaller when a line would not fit, as a designer
+    would. Returns the field and row value boxes.
     """
     x0, top, x1, bottom = area
     gap = round(style.size[0] * 0.03)
     middle = (x0 + x1) / 2
-    left_blocks = [b for b in blocks if b.x + b.w / 2 < middle]
+    x0 = max([x0] + [b.x + b.w + gap for b in blocks if b.x + b.w / 2 < middle])
     right_blocks = [b for b in blocks if b.x + b.w / 2 >= middle]
-    x0 = max([x0] + [b.x + b.w + gap for b in left_blocks])
     lines = _group_lines(rows, layout.columns)
     pitch = min((bottom - top) / max(1, len(lines)), style.size[1] * 0.105)
+    first_y = top + (bottom - top - pitch * len(lines)) * rng.uniform(0.1, 0.6) + pitch / 2
+    placed: list[tuple[Row, float, float, float, bool]] = []  # row, x0, x1, y, shares its line
+    for i, line in enumerate(lines):
+        y = first_y + i * pitch
+        right = _line_end(x1, y - pitch / 2, y + pitch / 2, right_blocks, gap)
+        half = (x0 + right) / 2
+        slots = [(x0, right)] if len(line) == 1 else [(x0, half), (half, right)]
+        placed += [(row, sx0, sx1, y, len(line) > 1) for row, (sx0, sx1) in zip(line, slots, strict=True)]
+
     size = round(pitch * rng.uniform(0.5, 0.6) * style.text_scale)
-    label_font = font(style.label_face, size)
-    label_width = max(label_font.getlength(_label_text(r.label, style)) for r in rows) + size * 0.6
-    y = top + (bottom - top - pitch * len(lines)) * rng.uniform(0.1, 0.6) + pitch / 2
+    fit = min((sx1 - sx0) / _row_width(row, style, size, rows, shared) for row, sx0, sx1, _y, shared in placed)
+    size = round(size * min(1.0, max(fit, MIN_TEXT_FIT)))
     field_boxes: dict[str, Box] = {}
     row_boxes: dict[str, Box] = {}
-    for line in lines:
-        left, right = x0, _line_end(x1, y - pitch / 2, y + pitch / 2, right_blocks, gap)
-        half = (left + right) / 2
-        slots = [(left, right)] if len(line) == 1 else [(left, half), (half, right)]
-        for row, (sx0, sx1) in zip(line, slots, strict=True):
-            jitter = rng.uniform(-0.04, 0.04) * size
-            aligned_at = label_width if style.aligned and len(line) == 1 else None
-            box, spans = _print_row(pen, row, style, size, aligned_at, sx0, sx1, y + jitter)
-            row_boxes[row.key] = box
-            field_boxes.update(spans)
-        y += pitch
+    for row, sx0, sx1, y, shared in placed:
+        jitter = rng.uniform(-0.04, 0.04) * size
+        box, spans = _print_row(pen, row, style, size, _label_column(style, size, rows, shared), sx0, sx1, y + jitter)
+        row_boxes[row.key] = box
+        field_boxes.update(spans)
     return field_boxes, row_boxes
+
+
+def _label_column(style: Style, size: int, rows: list[Row], shared: bool) -> float | None:
+    """The width of the aligned label column, or None when the value follows its label directly."""
+    if not style.aligned or shared:
+        return None
+    label_font = font(style.label_face, size)
+    return max(label_font.getlength(_label_text(r.label, style)) for r in rows) + size * 0.6
+
+
+def _value_offset(row: Row, style: Style, size: int, label_column: float | None) -> float:
+    """How far right of the line start the value begins."""
+    if label_column:
+        return label_column
+    return font(style.label_face, size).getlength(_label_text(row.label, style)) + size * (0.3 if style.colon else 0.7)
+
+
+def _value_size(style: Style, size: int) -> int:
+    return size + (1 if style.value_face != style.label_face else 0)
+
+
+def _row_width(row: Row, style: Style, size: int, rows: list[Row], shared: bool) -> float:
+    value_width = font(style.value_face, _value_size(style, size)).getlength(row.value)
+    return _value_offset(row, style, size, _label_column(style, size, rows, shared)) + value_width
 
 
 def _line_end(x1: float, line_top: float, line_bottom: float, blocks: list[Box], gap: float) -> float:
@@ -357,22 +384,18 @@ def _group_lines(rows: list[Row], columns: int) -> list[list[Row]]:
     return lines
 
 
-def _print_row(pen: ImageDraw.ImageDraw, row: Row, style: Style, size: int, label_width: float | None,
+def _print_row(pen: ImageDraw.ImageDraw, row: Row, style: Style, size: int, label_column: float | None,
                x0: float, x1: float, y: float) -> tuple[Box, dict[str, Box]]:
     """Print label then value on the line centred at `y`; returns the value's ink box and its field spans."""
     label_font = font(style.label_face, size)
-    label = _label_text(row.label, style)
-    if style.label_gap == "justify" and label_width and len(row.label) > 1:
-        _justify(pen, row.label, style.colon, label_font, x0, label_width - size * 0.6, y, style.label_color)
+    if style.label_gap == "justify" and label_column and len(row.label) > 1:
+        _justify(pen, row.label, style.colon, label_font, x0, label_column - size * 0.6, y, style.label_color)
     else:
-        pen.text((x0, y), label, font=label_font, fill=style.label_color, anchor="lm")
-    if label_width:
-        value_x = x0 + label_width
-    else:
-        value_x = x0 + label_font.getlength(label) + size * (0.3 if style.colon else 0.7)
-    value_size = size + (1 if style.value_face != style.label_face else 0)
+        pen.text((x0, y), _label_text(row.label, style), font=label_font, fill=style.label_color, anchor="lm")
+    value_x = x0 + _value_offset(row, style, size, label_column)
+    value_size = _value_size(style, size)
     value_font = font(style.value_face, value_size)
-    while value_font.getlength(row.value) > x1 - value_x and value_size > size * 0.55:
+    while value_font.getlength(row.value) > x1 - value_x and value_size > size * 0.5:
         value_size -= 1
         value_font = font(style.value_face, value_size)
     pen.text((value_x, y), row.value, font=value_font, fill=style.value_color, anchor="lm")
@@ -399,13 +422,23 @@ def _justify(pen: ImageDraw.ImageDraw, label: str, colon: str, face: ImageFont.F
     pen.text((x0 + width, y), colon, font=face, fill=color, anchor="lm")
 
 
-def _stamp(pixels: np.ndarray, design: Design, style: Style, anchor: Box, rng: random.Random) -> None:
+def _overlaps(cx: float, cy: float, diameter: float, box: Box) -> bool:
+    """Whether a seal of `diameter` centred at (cx, cy) would touch `box` (compared as squares)."""
+    r = diameter / 2
+    return box.x - r < cx < box.x + box.w + r and box.y - r < cy < box.y + box.h + r
+
+
+def _stamp(pixels: np.ndarray, design: Design, style: Style, anchor: Box, qr_box: Box | None,
+           rng: random.Random) -> None:
     """Press the issuer's seal over the end of the anchor row, partly covering its text."""
     height, width = pixels.shape[:2]
     diameter = round(height * rng.uniform(0.25, 0.31))
     impression = draw.seal(diameter, design.seal_text, design.seal_centre, style.title_face, rng)
     cx = anchor.x + anchor.w * rng.uniform(0.45, 0.95)
     cy = anchor.y + anchor.h / 2 + rng.uniform(-0.3, 0.2) * diameter
+    if qr_box and _overlaps(cx, cy, diameter, qr_box):
+        # ink over the symbol would make a genuine QR unreadable: move the seal beside it
+        cx = qr_box.x - diameter * 0.52 if cx < qr_box.x + qr_box.w / 2 else qr_box.x + qr_box.w + diameter * 0.52
     cx = min(max(cx, diameter * 0.55), width - diameter * 0.55)
-    cy = min(max(cy, diameter * 0.55), height - diameter * 0.5)
+    cy = min(max(cy, diameter * 0.55), height - diameter * 0.55)
     draw.multiply(pixels, impression, round(cx - impression.width / 2), round(cy - impression.height / 2))
