@@ -29,8 +29,8 @@ def init_app(app: Flask) -> None:
 
 
 def make_engine(url: str, **options) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys enforced, as PostgreSQL always does."""
-    engine = create_engine(url, **options)
+    """An engine for `url` that checks connections before use; SQLite enforces foreign keys, as PostgreSQL does."""
+    engine = create_engine(url, pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
     return engine

@@ -17,7 +17,6 @@ from huey.consumer import Consumer
 
 from service.pipeline import complete_check
 
-
 MAX_POLL_SECONDS = 1.0  # longest pause between looks at an idle SQLite queue (Redis wakes workers at once)
 
 
@@ -28,6 +27,7 @@ class Jobs:
 
 
 def init_app(app: Flask) -> None:
+    """Create the app's queue and its task; the task enters this app's context in whichever process runs it."""
     huey = make_huey(app.config)
 
     @huey.task(name="complete_check")

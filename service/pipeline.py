@@ -45,7 +45,7 @@ def run_check(data: bytes, *, source: str, original_name: str | None, user: User
     """
     as_of = as_of or date.today()
     session = db_session()
-    facts = Facts(register=register or SqlRegister(session))
+    facts = Facts(register=register if register is not None else SqlRegister(session))
     analysis = analyse(data, source, kinds=get_kinds(), facts=facts, as_of=as_of)
     check = Check(user_id=user.id, source=source, original_name=original_name, sha256=analysis.loaded.sha256,
                   storage_key=get_storage().put(data), media_type=MEDIA_TYPES[analysis.loaded.format],
@@ -114,4 +114,5 @@ def _where(exc: BaseException) -> str:
 
 
 def _record_result(check: Check, result: dict[str, Any]) -> None:
-    check.state, check.scheme, check.verdict, check.result = CheckState.done, result["scheme"], result["verdict"], result
+    check.state, check.result = CheckState.done, result
+    check.scheme, check.verdict = result["scheme"], result["verdict"]

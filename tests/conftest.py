@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from sqlalchemy import text
 from service import create_app
 from service.auth import create_user, issue_token
 from service.config import TestConfig
-from service.db import db_session, get_engine
+from service.db import db_session, get_engine, upgrade
 from service.models import Base, User
 
 POSTGRES = "127.0.0.1:5432"
@@ -33,9 +34,25 @@ POSTGRES_USERS = ("root", "postgres")
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def build_app(data_dir: Path, **settings: object) -> Flask:
-    """A fresh app in testing mode whose data (database, originals, job queue) lives in `data_dir`."""
+def build_app(data_dir: Path, migrated_sqlite: Path, **settings: object) -> Flask:
+    """A fresh app in testing mode whose data (database, originals, job queue) lives in `data_dir`.
+
+    Its SQLite database starts as a copy of `migrated_sqlite`: the app still runs the upgrade at
+    start, which then has nothing to do, so each test saves a full migration.
+    """
+    database = data_dir / "certguard.db"
+    if not database.exists() and "CERTGUARD_DATABASE_URL" not in settings:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_sqlite, database)
     return create_app({**config_dict(TestConfig), "CERTGUARD_DATA_DIR": str(data_dir), **settings})
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to the head once per test session, for apps to start from."""
+    path = tmp_path_factory.mktemp("template") / "certguard.db"
+    upgrade(f"sqlite:///{path}")
+    return path
 
 
 def config_dict(config: type) -> dict[str, object]:
@@ -43,19 +60,19 @@ def config_dict(config: type) -> dict[str, object]:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    app = build_app(tmp_path / "data")
+def app(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Flask]:
+    app = build_app(tmp_path / "data", migrated_sqlite)
     yield app
     get_engine(app).dispose()
 
 
 @pytest.fixture
-def make_app() -> Iterator[Callable[..., Flask]]:
+def make_app(migrated_sqlite: Path) -> Iterator[Callable[..., Flask]]:
     """make_app(data_dir, **settings) → another fresh test app, for tests that need several or odd settings."""
     apps: list[Flask] = []
 
     def make(data_dir: Path, **settings: object) -> Flask:
-        apps.append(build_app(data_dir, **settings))
+        apps.append(build_app(data_dir, migrated_sqlite, **settings))
         return apps[-1]
 
     yield make
@@ -145,14 +162,13 @@ def _postgres_admin_connection() -> psycopg.Connection:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+def db_app(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path) -> Iterator[Flask]:
     """Like `app`, once on SQLite and once on PostgreSQL (emptied after each test)."""
-    if request.param == "sqlite":
-        app = build_app(tmp_path / "data")
-    else:
-        app = build_app(tmp_path / "data", CERTGUARD_DATABASE_URL=request.getfixturevalue("postgres_url"))
+    on_postgres = request.param == "postgresql"
+    settings = {"CERTGUARD_DATABASE_URL": request.getfixturevalue("postgres_url")} if on_postgres else {}
+    app = build_app(tmp_path / "data", migrated_sqlite, **settings)
     yield app
-    if request.param == "postgresql":
+    if on_postgres:
         with app.app_context():
             tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
             db_session().execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

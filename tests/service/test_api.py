@@ -183,3 +183,15 @@ def test_the_openapi_document_is_served_without_a_token(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json["openapi"].startswith("3.1")
+
+
+def test_an_unexpected_failure_is_a_json_500_without_details(app, client, make_token, png, monkeypatch):
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("secret internals")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    monkeypatch.setattr("service.pipeline.analyse", crash)
+    response = post_image(client, make_token(), png)
+    assert response.status_code == 500
+    assert response.json["error"]["code"] == "internal_server_error"
+    assert "secret" not in response.get_data(as_text=True)

@@ -20,7 +20,8 @@ from service.registry import COLUMNS
 
 CERTGUARD = Path(sys.executable).with_name("certguard")
 ID_NUMBER = "11010519491231002X"  # GB 11643's published example, not a real person
-REGISTER_ROW = f"special_operation,T{ID_NUMBER},张三,{ID_NUMBER},电工作业,低压电工作业,2022-03-01,2028-02-29,北京市应急管理局,valid"
+REGISTER_ROW = (f"special_operation,T{ID_NUMBER},张三,{ID_NUMBER},电工作业,低压电工作业,2022-03-01,2028-02-29,"
+        "北京市应急管理局,valid")
 
 
 def write_register(path: Path, *rows: str) -> Path:
@@ -147,6 +148,7 @@ def test_db_upgrade(runner):
     assert result.exit_code == 0 and "up to date" in result.output
 
 
+@pytest.mark.slow
 def test_the_installed_console_script_scans(tmp_path, image_tree):
     assert CERTGUARD.exists(), "run `.venv/bin/pip install -e . --no-deps` to install the console script"
     env = {**os.environ, "CERTGUARD_DATA_DIR": str(tmp_path / "data")}

@@ -12,7 +12,8 @@ from verification.facts import RegisterRecord
 
 HEADER = ",".join(COLUMNS)
 ID_NUMBER = "11010519491231002X"  # the GB 11643 standard's published example, not a real person
-ROW = f"special_operation,T{ID_NUMBER},张三,{ID_NUMBER},电工作业,低压电工作业,2022-03-01,2028-02-29,北京市应急管理局,valid"
+ROW = (f"special_operation,T{ID_NUMBER},张三,{ID_NUMBER},电工作业,低压电工作业,2022-03-01,2028-02-29,"
+        "北京市应急管理局,valid")
 SCHEMES = {"special_operation", "special_equipment"}
 
 
