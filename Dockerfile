@@ -1,6 +1,6 @@
 # certguard: the same app under gunicorn, SQLite and local storage in /data by default.
 # Scale out by setting CERTGUARD_DATABASE_URL (PostgreSQL) and CERTGUARD_REDIS_URL (Huey on Redis),
-# and run `certguard worker` containers beside the web ones.
+# and run `certguard worker --processes N` containers beside the web ones (same image, other command).
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
@@ -28,5 +28,5 @@ VOLUME /data
 EXPOSE 8000
 HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/login', timeout=5)"
 
-# Migrate once, then hand the process to gunicorn (logs to stdout).
-CMD ["sh", "-c", "certguard db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 4 --timeout 120 --access-logfile - --error-logfile - 'service:create_app()'"]
+# Migrate once, then serve: gunicorn with the in-process job consumer, as `make serve` does.
+CMD ["sh", "-c", "certguard db upgrade && exec certguard serve --host 0.0.0.0 --port 8000"]

@@ -9,11 +9,13 @@ cannot be reached.
 from __future__ import annotations
 
 import io
+import os
 import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
@@ -149,6 +151,13 @@ def postgres_url() -> Iterator[str]:
         admin.close()
 
 
+def service_unavailable(reason: str) -> NoReturn:
+    """Skip on a developer's machine without the server; fail in CI, where it must be running."""
+    if os.environ.get("CERTGUARD_REQUIRE_SERVICES"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def _postgres_admin_connection() -> psycopg.Connection:
     host, port = POSTGRES.split(":")
     problems = []
@@ -158,7 +167,7 @@ def _postgres_admin_connection() -> psycopg.Connection:
                                    connect_timeout=3)
         except psycopg.OperationalError as exc:
             problems.append(f"{user}: {str(exc).strip()}")
-    pytest.skip(f"PostgreSQL at {POSTGRES} is not reachable ({'; '.join(problems)})")
+    service_unavailable(f"PostgreSQL at {POSTGRES} is not reachable ({'; '.join(problems)})")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -181,5 +190,5 @@ def redis_url() -> str:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable ({exc})")
+        service_unavailable(f"Redis at {REDIS_URL} is not reachable ({exc})")
     return REDIS_URL

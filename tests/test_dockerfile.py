@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,14 +38,16 @@ def test_installs_the_pinned_requirements_and_copies_every_package():
         assert package in copied
 
 
-def test_runs_as_non_root_on_port_8000_under_gunicorn():
+def test_runs_as_non_root_on_port_8000_with_the_same_serve_command():
     ops = instructions()
     assert ("USER", "certguard") in ops
     assert ("EXPOSE", "8000") in ops
     command = json.loads(dict(ops)["CMD"])[-1]
-    assert command.startswith("certguard db upgrade && exec gunicorn")
-    module, factory = re.search(r"'([\w.]+):(\w+)\(\)'", command).groups()
-    assert callable(getattr(importlib.import_module(module), factory))
+    assert command == "certguard db upgrade && exec certguard serve --host 0.0.0.0 --port 8000"
+    entry_point = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert entry_point["certguard"] == "service.cli:main"
+    commands = importlib.import_module("service.cli").cli.commands
+    assert {"serve", "db"} <= set(commands)
 
 
 def test_dockerignore_keeps_local_state_out():

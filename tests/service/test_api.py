@@ -131,9 +131,10 @@ def test_a_logged_in_session_is_not_an_api_credential(client, make_user, login, 
     assert_error(response, 401, "unauthorized")
 
 
-def test_reviewers_may_read_but_not_submit(client, make_token, assert_error, png):
-    token = make_token("reviewer")
-    assert_error(post_image(client, token, png), 403, "forbidden")
+@pytest.mark.parametrize("role", ["inspector", "clerk", "reviewer", "supervisor", "admin"])
+def test_every_role_may_submit_and_read(client, make_token, png, role):
+    token = make_token(role)
+    assert post_image(client, token, png).status_code == 201
     assert client.get("/api/v1/checks", headers=bearer(token)).status_code == 200
 
 
