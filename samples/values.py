@@ -141,10 +141,6 @@ def make_id_number(region_code: str, birth: date, male: bool, rng: random.Random
     return body + id_check_digit(body)
 
 
-def sex_of(id_number: str) -> str:
-    return "男" if int(id_number[16]) % 2 else "女"
-
-
 def other_sex(sex: str) -> str:
     return "女" if sex == "男" else "男"
 

@@ -35,6 +35,7 @@ UNOFFICIAL_HOSTS = ("zhengshu-chaxun.com", "cert365.top", "tzzy-query.cn", "anqu
 LOOKALIKE_SUFFIXES = (".cert-check.net", ".verify-cx.com", ".cn-query.net")
 HOMOGLYPHS = (("m", "rn"), ("l", "1"), ("o", "0"), ("i", "l"), ("w", "vv"), ("g", "q"), ("n", "m"))
 UNKNOWN_CATEGORIES = ("电焊作业", "叉车驾驶作业", "高空作业", "电工证作业", "起重作业", "锅炉操作作业")
+DIGIT_LOOKALIKES = {"0": "O", "1": "I", "5": "S", "8": "B"}  # letters a retyped number slips in
 OBSCURABLE_FIELDS = ("name", "category", "item", "first_issued", "authority")
 
 Retouch = Callable[[RenderedCard, "CardPlan", random.Random], tuple[str, ...]]
@@ -131,8 +132,8 @@ def malformed(kind: Kind, number: str, rng: random.Random) -> str:
     edits = [
         lambda s, i: s[:i] + s[i + 1 :],  # a character dropped
         lambda s, i: s[:i] + s[i] + s[i:],  # a character doubled
-        lambda s, i: s[:i] + {"0": "O", "1": "I", "5": "S", "8": "B"}.get(s[i], "Z") + s[i + 1 :],  # a letter for a digit
-        lambda s, i: s[:i] + s[i].lower() + s[i + 1 :],
+        lambda s, i: s[:i] + DIGIT_LOOKALIKES.get(s[i], "Z") + s[i + 1 :],  # a letter for a digit
+        lambda s, i: s[:i] + s[i].lower() + s[i + 1 :],  # a capital typed in lower case
     ]
     for _ in range(100):
         candidate = rng.choice(edits)(number, rng.randrange(1, len(number)))
