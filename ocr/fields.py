@@ -42,6 +42,11 @@ PREFIX_QUALITY = 0.9
 """Snap quality of a reading that is a whole term followed by debris."""
 FUZZY_LABEL_MIN_LENGTH = 4
 """Labels this long may match with one wrong character (发证机天 for 发证机关); shorter ones must be exact."""
+TALL_LINE_FACTOR = 2.5
+"""A line this many times taller than the median line is a picture read as text, not a text line."""
+JUNK_CONFIDENCE = 0.5
+"""A separate piece of text at either end of a value with lower engine confidence than this is
+debris (seal or portrait remnants beside the value), not part of it."""
 BELOW_ROW_GAP = 2.5
 """How far below a label (in label heights) its value may sit when nothing follows it on the row."""
 ID_CHECKSUM_CONFIDENCE = 0.9
@@ -67,10 +72,12 @@ ID_CHECK_LOOKALIKES = {"x": "X", "×": "X", "K": "X", "k": "X"}
 
 @dataclass(frozen=True)
 class Glyph:
-    """One character of a row, its approximate box, the line it came from, and whether a gap precedes it."""
+    """One character of a row: its approximate box in the layout frame (for geometry) and in image
+    pixels (for evidence), the line it came from, and whether a gap precedes it."""
 
     char: str
     box: Box
+    image_box: Box
     line: TextLine
     gap_before: bool
 
@@ -92,17 +99,23 @@ def advance(char: str) -> float:
     return 0.55 if char.isascii() else 1.0
 
 
-def line_glyphs(line: TextLine) -> list[Glyph]:
-    """A line's characters with boxes interpolated along the line (engines give line boxes only)."""
+def slice_box(box: Box, start: float, end: float) -> Box:
+    """The part of a line's box between fractions `start` and `end` of its width."""
+    return Box(round(box.x + start * box.w), box.y, max(1, round((end - start) * box.w)), box.h)
+
+
+def line_glyphs(line: TextLine, layout: bool) -> list[Glyph]:
+    """A line's characters with boxes interpolated along it (engines give line boxes only), in the
+    layout frame when `layout` and the line has one."""
     text = to_half_width(line.text)
-    unit = line.box.w / max(sum(advance(c) for c in text), 1e-9)
-    glyphs, x = [], float(line.box.x)
+    frame = line.layout_box if layout and line.layout_box else line.box
+    total = max(sum(advance(c) for c in text), 1e-9)
+    glyphs, position = [], 0.0
     for i, char in enumerate(text):
-        width = advance(char) * unit
+        start, position = position, position + advance(char) / total
         if not char.isspace():
-            box = Box(round(x), line.box.y, max(1, round(width)), line.box.h)
-            glyphs.append(Glyph(char, box, line, gap_before=i == 0 or text[i - 1].isspace()))
-        x += width
+            glyphs.append(Glyph(char, slice_box(frame, start, position), slice_box(line.box, start, position),
+                                line, gap_before=i == 0 or text[i - 1].isspace()))
     return glyphs
 
 
@@ -113,22 +126,34 @@ def vertical_overlap(a: Box, b: Box) -> float:
 
 
 def build_rows(lines: Iterable[TextLine]) -> list[Row]:
-    """Group lines into rows by vertical overlap, top to bottom; each row reads left to right."""
-    groups: list[tuple[Box, list[TextLine]]] = []
-    for line in sorted(lines, key=lambda item: item.box.y + item.box.h / 2):
-        if not line.text.strip():
+    """Group lines into rows by vertical overlap, top to bottom; each row reads left to right.
+
+    Geometry is taken from the lines' layout boxes when all have one (rows are level there even
+    in a tilted photo). Picture-sized "lines" (a portrait read as one huge glyph) are dropped. A
+    row is anchored on its first line rather than growing with each member, so one oversized line
+    cannot pull the lines of several rows together.
+    """
+    kept = [line for line in lines if line.text.strip()]
+    layout = bool(kept) and all(line.layout_box is not None for line in kept)
+    placed = [(glyph_box(glyphs), glyphs) for line in kept if (glyphs := line_glyphs(line, layout))]
+    if not placed:
+        return []
+    heights = sorted(box.h for box, _ in placed)
+    tallest = TALL_LINE_FACTOR * heights[len(heights) // 2]
+    groups: list[tuple[Box, list[tuple[Box, list[Glyph]]]]] = []
+    for box, glyphs in sorted(placed, key=lambda item: item[0].y + item[0].h / 2):
+        if box.h > tallest:
             continue
-        for i, (box, members) in enumerate(groups):
-            if vertical_overlap(box, line.box) >= 0.5:
-                members.append(line)
-                groups[i] = (box.union(line.box), members)
+        for anchor, members in groups:
+            if vertical_overlap(anchor, box) >= 0.5:
+                members.append((box, glyphs))
                 break
         else:
-            groups.append((line.box, [line]))
+            groups.append((box, [(box, glyphs)]))
     rows = []
-    for box, members in groups:
-        glyphs = [g for line in sorted(members, key=lambda item: item.box.x) for g in line_glyphs(line)]
-        rows.append(Row(tuple(glyphs), box))
+    for _, members in groups:
+        row_glyphs = tuple(g for _, glyphs in sorted(members, key=lambda item: item[0].x) for g in glyphs)
+        rows.append(Row(row_glyphs, glyph_box(row_glyphs)))
     return sorted(rows, key=lambda row: row.box.y)
 
 
@@ -258,13 +283,16 @@ class RawValue:
 
     @property
     def box(self) -> Box:
-        return glyph_box(self.glyphs)
+        """Where the value is in image pixels (the evidence box)."""
+        return glyph_box(self.glyphs, image=True)
 
 
-def glyph_box(glyphs: Sequence[Glyph]) -> Box:
-    box = glyphs[0].box
-    for glyph in glyphs[1:]:
-        box = box.union(glyph.box)
+def glyph_box(glyphs: Sequence[Glyph], image: bool = False) -> Box:
+    """The union of the glyphs' layout boxes, or of their image boxes when `image`."""
+    boxes = [g.image_box if image else g.box for g in glyphs]
+    box = boxes[0]
+    for other in boxes[1:]:
+        box = box.union(other)
     return box
 
 
@@ -278,10 +306,29 @@ def trim(glyphs: Sequence[Glyph]) -> tuple[Glyph, ...]:
     return tuple(glyphs[start:end])
 
 
+def drop_debris(glyphs: Sequence[Glyph]) -> tuple[Glyph, ...]:
+    """Remove low-confidence pieces (runs from another engine line) at either end of a value."""
+    runs: list[list[Glyph]] = []
+    for glyph in glyphs:
+        if runs and runs[-1][0].line is glyph.line:
+            runs[-1].append(glyph)
+        else:
+            runs.append([glyph])
+    while len(runs) > 1 and runs[-1][0].line.confidence < JUNK_CONFIDENCE:
+        runs.pop()
+    while len(runs) > 1 and runs[0][0].line.confidence < JUNK_CONFIDENCE:
+        runs.pop(0)
+    return trim([g for run in runs for g in run])
+
+
+def clean_value(glyphs: Sequence[Glyph]) -> tuple[Glyph, ...]:
+    return drop_debris(trim(glyphs))
+
+
 def value_right_of(hit: LabelHit, rows: Sequence[Row], hits_in_row: Sequence[LabelHit]) -> tuple[Glyph, ...]:
     """Glyphs after the label on its row, up to the next label."""
     following = [h.start for h in hits_in_row if h.start >= hit.end]
-    return trim(rows[hit.row].glyphs[hit.end:min(following, default=len(rows[hit.row].glyphs))])
+    return clean_value(rows[hit.row].glyphs[hit.end:min(following, default=len(rows[hit.row].glyphs))])
 
 
 def column_of(hit: LabelHit, rows: Sequence[Row], hits_in_row: Sequence[LabelHit]) -> tuple[float, float]:
@@ -300,22 +347,24 @@ def column_of(hit: LabelHit, rows: Sequence[Row], hits_in_row: Sequence[LabelHit
 
 
 def value_below(hit: LabelHit, rows: Sequence[Row], hits: Sequence[LabelHit]) -> tuple[Glyph, ...]:
-    """Glyphs in the label's column on the nearest row below, stopping at any label there."""
+    """Glyphs in the label's column on the nearest row below, up to any label there (a label
+    directly below means the value is not below)."""
     box = hit.box(rows)
     left, right = column_of(hit, rows, [h for h in hits if h.row == hit.row])
     for r in range(hit.row + 1, len(rows)):
         if rows[r].box.y - (box.y + box.h) > BELOW_ROW_GAP * box.h:
             return ()
-        label_starts = {h.start for h in hits if h.row == r}
+        label_glyphs = {i for h in hits if h.row == r for i in range(h.start, h.end)}
         picked: list[Glyph] = []
         for i, glyph in enumerate(rows[r].glyphs):
-            centre = glyph.box.x + glyph.box.w / 2
-            if not left <= centre < right:
+            if not left <= glyph.box.x + glyph.box.w / 2 < right:
                 continue
-            if i in label_starts:
+            if i in label_glyphs:
+                if not picked:
+                    return ()
                 break
             picked.append(glyph)
-        value = trim(picked)
+        value = clean_value(picked)
         if value:
             return value
     return ()
@@ -325,8 +374,10 @@ def raw_values(rows: Sequence[Row], hits: Sequence[LabelHit]) -> dict[str, list[
     """Each field's candidate values, in reading order, from every occurrence of its labels."""
     candidates: dict[str, list[RawValue]] = {}
     for hit in hits:
-        in_row = [h for h in hits if h.row == hit.row]
-        glyphs = value_right_of(hit, rows, in_row) or value_below(hit, rows, hits)
+        glyphs = value_right_of(hit, rows, [h for h in hits if h.row == hit.row])
+        if all(g.line.confidence < JUNK_CONFIDENCE for g in glyphs):
+            # Nothing, or only debris, beside the label: the value is printed under it.
+            glyphs = value_below(hit, rows, hits) or glyphs
         if glyphs:
             for name in hit.fields:
                 candidates.setdefault(name, []).append(RawValue(glyphs, hit))
@@ -370,19 +421,28 @@ def id_readings(code: str) -> list[str]:
     return [prefix + "".join(combo) for combo in product(*options)]
 
 
+def strip_debris(code: str) -> str:
+    """An over-long ID-like reading without trailing characters that cannot end an ID (a seal
+    stroke read as 息, an edge read as L) and without leading punctuation."""
+    while len(code) > 19 and code[-1] not in "0123456789Xx×":
+        code = code[:-1]
+    return code.lstrip("".join(SEPARATORS))
+
+
 def resolve_code(raw: str) -> tuple[str, float, bool]:
     """(value, quality, checksum_holds) for a code. An 18-character ID (optionally after a letter
     prefix such as 证号's "T") is chosen among its lookalike readings by its GB 11643 check digit.
 
     Only letters are re-read: swapping one digit for another would always find some valid number,
-    and would hide the wrong check digit a forger left.
+    and would hide the wrong check digit a forger left. Debris after the ID is dropped only when
+    what remains has a valid check digit.
     """
     value = normalise_code(raw)
     shaped = re.sub(r"\s+", "", to_half_width(raw)).strip("".join(SEPARATORS))
-    if not _ID_SHAPE.fullmatch(shaped):
+    core = strip_debris(shaped)
+    if not _ID_SHAPE.fullmatch(core):
         return value, 1.0, False
-    readings = id_readings(shaped)
-    valid = [r for r in readings if id_check_digit_ok(r[-18:])]
+    valid = [r for r in id_readings(core) if id_check_digit_ok(r[-18:])]
     if len(valid) == 1:
         return valid[0], 1.0, True
     if len(valid) > 1:
@@ -429,11 +489,12 @@ def reading_for(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
 
 
 def range_readings(candidate: RawValue) -> dict[str, FieldReading]:
-    """valid_from and valid_until from one printed range; both None unless both ends were read."""
-    start, end = normalise_date_range(candidate.text)
-    confidence = round(candidate.engine_confidence * candidate.label.quality, 4) if start else 0.0
-    return {name: FieldReading(value, candidate.text, confidence, candidate.box)
-            for name, value in (("valid_from", start), ("valid_until", end))}
+    """valid_from and valid_until from one printed range; an end that could not be read is None
+    with confidence 0, and keeps the raw text for the reviewer."""
+    ends = dict(zip(("valid_from", "valid_until"), normalise_date_range(candidate.text), strict=True))
+    confidence = round(candidate.engine_confidence * candidate.label.quality, 4)
+    return {name: FieldReading(value, candidate.text, confidence if value else 0.0, candidate.box)
+            for name, value in ends.items()}
 
 
 def best_reading(readings: Iterable[FieldReading]) -> FieldReading | None:

@@ -23,6 +23,7 @@ _DATE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})(?!\d)\s*日?"
     r"|(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)"
 )
+_RANGE_SEPARATOR = re.compile(r"[至到-]")
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 
 
@@ -66,19 +67,25 @@ def _iso(year: str, month: str, day: str) -> str | None:
         return None
 
 
+def _date_matches(text: str) -> tuple[str, list[tuple[str, int, int]]]:
+    """The cleaned text and its valid dates as (iso, start, end) spans in it."""
+    cleaned = _clean_for_dates(text)
+    found = []
+    for match in _DATE.finditer(cleaned):
+        parts = match.groups()[:3] if match.group(1) else match.groups()[3:]
+        iso = _iso(*parts)
+        if iso:
+            found.append((iso, match.start(), match.end()))
+    return cleaned, found
+
+
 def find_dates(text: str) -> list[str]:
     """Every valid calendar date in `text`, in order, as ISO strings.
 
     Accepts 2019-07-25, 2019.07.25, 2019/7/25, 2019年7月25日, 20190725, with spaces around the
     separators; impossible dates (2019-02-30) are skipped rather than guessed.
     """
-    found = []
-    for match in _DATE.finditer(_clean_for_dates(text)):
-        parts = match.groups()[:3] if match.group(1) else match.groups()[3:]
-        iso = _iso(*parts)
-        if iso:
-            found.append(iso)
-    return found
+    return [iso for iso, _, _ in _date_matches(text)[1]]
 
 
 def normalise_date(text: str) -> str | None:
@@ -91,13 +98,19 @@ def normalise_date_range(text: str) -> tuple[str | None, str | None]:
     """(from, until) of a validity range such as "2019-07-25 至 2025-07-24",
     "2019.07.25-2025.07.24" or "自2019年07月25日至2025年07月24日".
 
-    Both ends are needed to tell which is which; with only one readable date, both are None rather
-    than a guess that the one date is the start.
+    When only one end is readable, the range separator (至, 到, a dash or tilde) says which end it
+    is; without one, both are None rather than a guess.
     """
-    dates = find_dates(text)
-    if len(dates) != 2:
-        return None, None
-    return dates[0], dates[1]
+    cleaned, found = _date_matches(text)
+    if len(found) >= 2:
+        return found[0][0], found[1][0]
+    if len(found) == 1:
+        iso, start, end = found[0]
+        if _RANGE_SEPARATOR.search(cleaned[end:]):
+            return iso, None
+        if _RANGE_SEPARATOR.search(cleaned[:start]):
+            return None, iso
+    return None, None
 
 
 def normalise_sex(text: str) -> str | None:

@@ -1,15 +1,18 @@
-"""Image preparation before OCR: scale to a size Tesseract reads well, drop the red seal, go grey.
+"""Image preparation before OCR: scale, drop the red seal, go grey, straighten, even out the light.
 
-Every step that changes geometry reports its scale, so boxes found on the prepared image map back
-to the pixels of the loaded image (RapidOCR keeps an `op_record` for the same reason).
+Geometry changes (scale, rotation) are kept as one affine transform, so boxes found on the prepared
+image map back to the pixels of the loaded image (RapidOCR keeps an `op_record` for the same reason).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image
+
+from ocr.types import Box
 
 # Tesseract reads best when capital letters are ~20–40 px tall. On a card photographed so that it
 # fills the frame, a long side of ~1600–2400 px puts body text there; far smaller images lose
@@ -22,13 +25,38 @@ MAX_LONG_SIDE = 2400
 SEAL_MIN_RED = 100
 SEAL_MIN_RED_MARGIN = 50
 
+# Skew search: hand-held photos are rarely more than a few degrees off; beyond MAX_SKEW the
+# projection method is unreliable and the card should be retaken. Below MIN_SKEW rotating costs
+# more (resampling blur) than it gains.
+MAX_SKEW = 8.0
+MIN_SKEW = 0.3
+ANALYSIS_SIDE = 500  # long side of the thumbnail used to measure skew and lighting
+
+# Pictures on the card (the portrait, a QR code) are solid blobs of ink several text lines tall.
+# Left in, Tesseract's block mode reads them as characters glued to the text beside them.
+GRAPHIC_MIN_HEIGHT = 2.5  # in median ink-component heights (titles are ~1.7, a portrait or QR code far more)
+GRAPHIC_MIN_FILL = 0.2  # ink fraction of the bounding box; frames and ruling lines stay below it
+GRAPHIC_INK_LEVEL = 200  # grey level below which a pixel is ink once the paper is flattened to white
+GRAPHIC_MAX_AREA = 0.15  # of the image: a portrait is ~6 % of a card; anything larger is the
+# background around a photographed card, or a dark card, and must stay
+
 
 @dataclass(frozen=True)
 class PreparedImage:
-    """The image handed to the engine and the factor from loaded-image pixels to its pixels."""
+    """The image handed to the engine and the affine transform from loaded-image pixels to its pixels."""
 
     image: Image.Image
-    scale: float
+    transform: np.ndarray  # 2×3
+
+    def to_original(self, box: Box) -> Box:
+        """A box on the prepared image as the axis-aligned box it covers on the loaded image."""
+        inverse = cv2.invertAffineTransform(self.transform)
+        corners = np.array([[box.x, box.y], [box.x + box.w, box.y], [box.x, box.y + box.h],
+                            [box.x + box.w, box.y + box.h]], dtype=np.float64)
+        mapped = corners @ inverse[:, :2].T + inverse[:, 2]
+        x0, y0 = np.floor(mapped.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(mapped.max(axis=0)).astype(int)
+        return Box(int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)))
 
 
 def ocr_scale(width: int, height: int) -> float:
@@ -56,10 +84,101 @@ def suppress_red_seal(image: Image.Image) -> Image.Image:
     return Image.fromarray(rgb)
 
 
+def thumbnail(gray: np.ndarray) -> np.ndarray:
+    factor = ANALYSIS_SIDE / max(gray.shape)
+    if factor >= 1:
+        return gray
+    return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+
+
+def estimate_skew(gray: np.ndarray) -> float:
+    """The rotation in degrees (counter-clockwise positive, as `cv2.getRotationMatrix2D` takes it)
+    that levels the text: the one that makes the rows of ink sharpest (projection-profile method)."""
+    small = thumbnail(gray)
+    _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = ink.astype(np.float32)
+    centre = (small.shape[1] / 2, small.shape[0] / 2)
+
+    def sharpness(angle: float) -> float:
+        matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        rows = cv2.warpAffine(ink, matrix, (small.shape[1], small.shape[0])).sum(axis=1)
+        return float(np.sum(np.diff(rows) ** 2))
+
+    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5), key=sharpness)
+    return float(max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=sharpness))
+
+
+def flatten_illumination(gray: np.ndarray) -> np.ndarray:
+    """Divide out smooth uneven lighting (a shadow or lamp gradient across a photographed card).
+
+    Tesseract binarises with one global threshold, so a card lit from one side loses its dark half.
+    The paper's brightness is modelled as a quadratic surface fitted to the upper envelope of a
+    thumbnail (text removed by a max filter; darker areas such as the portrait or a desk dropped
+    over a few refits), so only lighting is divided out, never content.
+    """
+    small = cv2.dilate(thumbnail(gray), np.ones((5, 5), np.uint8)).astype(np.float64)
+    design = quadratic_terms(*np.mgrid[0:small.shape[0], 0:small.shape[1]], small.shape)
+    values = small.ravel()
+    keep = np.ones(values.shape, dtype=bool)
+    for _ in range(4):
+        coefficients, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
+        keep = values >= design @ coefficients - 10
+    rows, cols = np.mgrid[0:gray.shape[0], 0:gray.shape[1]]
+    paper = (quadratic_terms(rows, cols, gray.shape) @ coefficients).reshape(gray.shape)
+    return np.clip(gray / np.maximum(paper, 1.0) * 255, 0, 255).astype(np.uint8)
+
+
+def quadratic_terms(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Columns 1, x, y, x², xy, y² for every pixel, with x and y scaled to [0, 1)."""
+    x, y = cols.ravel() / shape[1], rows.ravel() / shape[0]
+    return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)
+
+
+def blank_graphics(gray: np.ndarray) -> np.ndarray:
+    """A copy with the bounding boxes of picture-like ink blobs painted white (see GRAPHIC_*).
+
+    Expects flattened lighting (paper ≈ 255), so anything clearly darker than paper counts as ink,
+    including mid-grey picture areas that a global Otsu threshold would put on the paper side.
+    """
+    _, ink = cv2.threshold(gray, GRAPHIC_INK_LEVEL, 255, cv2.THRESH_BINARY_INV)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    components = stats[1:]
+    sized = components[components[:, cv2.CC_STAT_AREA] >= 20]
+    if count <= 1 or len(sized) == 0:
+        return gray
+    typical = float(np.median(sized[:, cv2.CC_STAT_HEIGHT]))
+    cleaned = gray.copy()
+    for x, y, w, h, area in components:
+        picture_sized = min(w, h) > GRAPHIC_MIN_HEIGHT * typical and w * h < GRAPHIC_MAX_AREA * gray.size
+        if picture_sized and area > GRAPHIC_MIN_FILL * w * h:
+            cleaned[y:y + h, x:x + w] = 255
+    return cleaned
+
+
+def rotation(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The affine matrix rotating an image of `shape` by `angle` about its centre, with the canvas
+    grown so no corner is cut off, and the new (width, height)."""
+    height, width = shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_width, new_height = int(round(height * sin + width * cos)), int(round(height * cos + width * sin))
+    matrix[0, 2] += new_width / 2 - width / 2
+    matrix[1, 2] += new_height / 2 - height / 2
+    return matrix, (new_width, new_height)
+
+
 def prepare_for_tesseract(image: Image.Image) -> PreparedImage:
-    """Resize into Tesseract's comfortable range, remove the red seal, convert to greyscale."""
+    """Resize into Tesseract's comfortable range, remove the red seal, go grey, straighten small
+    skew, flatten the lighting and blank out pictures."""
     scale = ocr_scale(image.width, image.height)
+    transform = np.array([[scale, 0.0, 0.0], [0.0, scale, 0.0]])
     if scale != 1.0:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
-    return PreparedImage(suppress_red_seal(image).convert("L"), scale)
+    gray = np.asarray(suppress_red_seal(image).convert("L"))
+    angle = estimate_skew(gray)
+    if abs(angle) >= MIN_SKEW:
+        matrix, size = rotation(gray.shape, angle)
+        gray = cv2.warpAffine(gray, matrix, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        transform = matrix @ np.vstack([transform, [0.0, 0.0, 1.0]])
+    return PreparedImage(Image.fromarray(blank_graphics(flatten_illumination(gray))), transform)

@@ -55,6 +55,10 @@ class TextLine:
     text: str
     confidence: float
     box: Box
+    layout_box: Box | None = None
+    """The same line in the engine's straightened working frame, where rows are level (a tilted
+    photo makes `box`, in image pixels, slant across rows). Layout analysis uses it when every line
+    has one; None when the engine did not straighten the image."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ out as separate lines with honest boxes.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,15 +121,14 @@ def join_words(words: list[Word]) -> str:
     return "".join(parts)
 
 
-def to_text_line(words: list[Word], scale: float) -> TextLine:
-    """One line in the coordinates of the caller's image (undoing the preprocessing scale)."""
+def to_text_line(words: list[Word], to_original: Callable[[Box], Box]) -> TextLine:
+    """One line: its box mapped back to the caller's image by `to_original` (undoing preprocessing),
+    and kept as found in the straightened working image as the layout box."""
     box = words[0].box
     for word in words[1:]:
         box = box.union(word.box)
-    original = Box(round(box.x / scale), round(box.y / scale), max(1, round(box.w / scale)),
-                   max(1, round(box.h / scale)))
     confidence = sum(w.confidence for w in words) / len(words)
-    return TextLine(join_words(words), confidence, original)
+    return TextLine(join_words(words), confidence, to_original(box), layout_box=box)
 
 
 class TesseractEngine:
@@ -143,11 +142,11 @@ class TesseractEngine:
         self.config = config
 
     def read(self, image: Image.Image) -> list[TextLine]:
-        """Lines in `image`'s pixel coordinates, top to bottom then left to right."""
+        """Lines in `image`'s pixel coordinates, in reading order of the straightened image."""
         prepared = prepare_for_tesseract(image)
         data = self._image_to_data(prepared.image)
-        lines = [to_text_line(words, prepared.scale) for words in group_lines(words_from_data(data))]
-        return sorted(lines, key=lambda line: (line.box.y, line.box.x))
+        groups = sorted(group_lines(words_from_data(data)), key=lambda words: (words[0].box.y, words[0].box.x))
+        return [to_text_line(words, prepared.to_original) for words in groups]
 
     def _image_to_data(self, image: Image.Image) -> dict[str, list[Any]]:
         """Run Tesseract, turning its failure modes into the engine's typed errors."""

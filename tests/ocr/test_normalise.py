@@ -49,8 +49,10 @@ def test_date_ranges(printed):
     assert normalise_date_range(printed) == ("2019-07-25", "2025-07-24")
 
 
-def test_a_range_with_one_readable_end_is_not_guessed():
-    assert normalise_date_range("2019-07-25 至 2025-O?-24") == (None, None)
+def test_a_range_with_one_readable_end_keeps_it_on_the_side_the_separator_shows():
+    assert normalise_date_range("2019-07-25 至 2025-O?-24") == ("2019-07-25", None)
+    assert normalise_date_range("20?9-07-25 至 2025-07-24") == (None, "2025-07-24")
+    assert normalise_date_range("2019-07-25") == (None, None)
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)),

@@ -10,6 +10,7 @@ from PIL import Image
 
 from ocr.engines import EngineTimeout, EngineUnavailable, OcrError, get_engine
 from ocr.engines.tesseract import TesseractEngine, group_lines, join_words, to_text_line, words_from_data
+from ocr.types import Box
 
 
 def data(*words: tuple[str, float, int, int, int, int, tuple[int, int, int]]) -> dict[str, list]:
@@ -46,9 +47,9 @@ def test_layout_rows_and_blank_words_are_dropped():
     assert [(w.text, w.confidence) for w in words] == [("男", 0.885)]
 
 
-def test_lines_map_back_through_the_preprocessing_scale_with_averaged_confidence():
+def test_lines_map_back_through_the_preprocessing_transform_with_averaged_confidence():
     words = words_from_data(data(("电工", 90, 160, 80, 120, 60, (1, 1, 1)), ("作业", 70, 284, 80, 120, 60, (1, 1, 1))))
-    line = to_text_line(words, scale=2.0)
+    line = to_text_line(words, lambda box: Box(box.x // 2, box.y // 2, box.w // 2, box.h // 2))
     assert (line.text, line.box.as_list()) == ("电工作业", [80, 40, 122, 30])
     assert line.confidence == pytest.approx(0.8)
 
