@@ -26,7 +26,7 @@ from typing import Any
 from samples.capture import CAPTURES, Capture
 from samples.render import RenderedCard, render_card, render_design
 from samples.values import embedded_id
-from samples.variants import FORGERIES, GENUINE, CardPlan, RegisterEntry, forged_plans
+from samples.variants import FORGERIES, GENUINE, CardPlan, RegisterEntry, plans_for
 from verification.kinds import CONTRACT_FIELDS, Kind, load_kinds
 
 DEFAULT_AS_OF = date(2026, 7, 1)
@@ -85,14 +85,16 @@ def _rounds(kinds: Sequence[Kind], variants: Sequence[str], captures: Sequence[s
             able = [k for k in kinds if FORGERIES[variant].applies(k)]
             if not able:
                 raise ValueError(f"no kind in the set can carry {variant}")
-            yield Job(able[turn % len(able)], variant, captures[turn % len(captures)])
+            # shift the captures by one each time they wrap, so no kind is always shot the same way
+            capture = captures[(turn + turn // len(captures)) % len(captures)]
+            yield Job(able[turn % len(able)], variant, capture)
             turn += 1
 
 
 def produce(job: Job, rng: random.Random, as_of: date) -> list[Sample]:
     """Render, retouch and capture the plans of one job."""
     samples = []
-    for plan in forged_plans(job.variant, job.kind, rng, as_of):
+    for plan in plans_for(job.variant, job.kind, rng, as_of):
         if plan.design is not None:
             card = render_design(plan.design, rng)
         else:

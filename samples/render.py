@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -20,13 +20,14 @@ from PIL import Image, ImageDraw, ImageFont
 from ocr.types import Box
 from samples import draw
 from samples.fonts import Face, font, pick_face
-from samples.values import CardValues, shares_label
+from samples.values import CardValues, add_years, shares_label
 from verification.kinds import Kind
 
 CARD_SIZE = (1011, 638)  # ID-1 (85.6 × 54 mm) at 300 dpi
 PAPER_SIZE = (1240, 874)  # A5 landscape printout of an e-certificate at 150 dpi
 DATE_STYLES = ("iso", "cn", "cn_short", "dot")
 RANGE_JOINERS = (" 至 ", "至", " 至 ", "  至  ")
+TEXT_FIELDS = ("number", "name", "sex", "id_number", "category", "item", "authority")  # printed as they are
 SHORT_VALUE_CHARS = 8  # values up to this length may share a line with another short row
 MIN_TEXT_FIT = 0.75  # shrink all text at most this much to fit the longest line; longer values shrink alone
 
@@ -112,10 +113,11 @@ class RenderedCard:
     row_boxes: dict[str, Box] = field(default_factory=dict)
 
 
-def pick_style(rng: random.Random, form: str | None = None) -> Style:
+def pick_style(rng: random.Random) -> Style:
+    """A fresh style per card, so no reader can tune itself to one typeface, spacing or colour."""
     label_face = pick_face(rng, "label")
     return Style(
-        form=form or ("card" if rng.random() < 0.75 else "paper"),
+        form="card" if rng.random() < 0.75 else "paper",
         tint=rng.choice(draw.PAPER_TINTS),
         title_face=pick_face(rng, "title"),
         label_face=label_face,
@@ -173,12 +175,12 @@ def design_card(kind: Kind, values: CardValues, rng: random.Random, *, qr_payloa
         elif name == "valid_until" and not as_range:
             rows.append(date_row(values.valid_until, "valid_until"))
         elif name == "review_date" and "review_every_years" in kind.data["validity"] and rng.random() < 0.5:
-            due = values.valid_from + timedelta(days=365 * kind.data["validity"]["review_every_years"])
+            due = add_years(values.valid_from, kind.data["validity"]["review_every_years"])
             rows.append(Row(name, label_of(name), format_date(due, date_style)))
         elif name == "archive_number" and rng.random() < 0.7:
             archive = f"TS{rng.randrange(10**12, 10**13)}" if rng.random() < 0.7 else values.number
             rows.append(Row(name, label_of(name), archive))
-        elif name in ("number", "name", "sex", "id_number", "category", "item", "authority"):
+        elif name in TEXT_FIELDS:
             value = getattr(values, name)
             if value:
                 rows.append(Row(name, label_of(name), value, ((name, 0, len(value)),)))

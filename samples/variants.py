@@ -105,12 +105,12 @@ def genuine_plan(kind: Kind, rng: random.Random, as_of: date) -> CardPlan:
     return CardPlan(GENUINE, kind, values, template if has_qr else None, register=RegisterEntry(values))
 
 
-def forged_plans(code: str, kind: Kind, rng: random.Random, as_of: date) -> list[CardPlan]:
-    """The plans for variant `code` on `kind` (two for DUPLICATE_NUMBER)."""
+def plans_for(variant: str, kind: Kind, rng: random.Random, as_of: date) -> list[CardPlan]:
+    """The plans for `variant` (genuine or a finding code) on `kind`: two for DUPLICATE_NUMBER, else one."""
     base = genuine_plan(kind, rng, as_of)
-    if code == GENUINE:
+    if variant == GENUINE:
         return [base]
-    return FORGERIES[code].forge(replace(base, variant=code, expected=(code,)), rng, as_of)
+    return FORGERIES[variant].forge(replace(base, variant=variant, expected=(variant,)), rng, as_of)
 
 
 # Forgeries, one per finding code -------------------------------------------------------------------

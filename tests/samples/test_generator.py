@@ -21,7 +21,7 @@ from samples.generate import DEFAULT_AS_OF, generate_set, plan_jobs
 from samples.patterns import replace_group, sample_match
 from samples.render import design_card
 from samples.values import add_years, draw_values
-from samples.variants import FORGERIES, forged_plans, lookalike_host
+from samples.variants import FORGERIES, plans_for, lookalike_host
 from verification.findings import CATALOGUE
 from verification.kinds import load_kinds
 
@@ -221,7 +221,7 @@ def test_forgeries_break_the_fact_they_claim(forged_set: Path) -> None:
 
 def test_construction_category_mismatch_changes_the_code_in_the_number() -> None:
     kind = KINDS["construction_operation"]
-    plan, = forged_plans("CATEGORY_MISMATCH", kind, random.Random(4), DEFAULT_AS_OF)
+    plan, = plans_for("CATEGORY_MISMATCH", kind, random.Random(4), DEFAULT_AS_OF)
     code = kind.number_pattern.fullmatch(plan.values.number).group("category_code")
     printed = next(r.category_code for r in kind.catalogue if r.category == plan.values.category)
     assert code != printed and code in {r.category_code for r in kind.catalogue}
@@ -229,7 +229,7 @@ def test_construction_category_mismatch_changes_the_code_in_the_number() -> None
 
 def test_item_kinds_category_mismatch_prints_an_item_of_another_category() -> None:
     kind = KINDS["special_operation"]
-    plan, = forged_plans("CATEGORY_MISMATCH", kind, random.Random(4), DEFAULT_AS_OF)
+    plan, = plans_for("CATEGORY_MISMATCH", kind, random.Random(4), DEFAULT_AS_OF)
     assert (plan.values.category, plan.values.item) not in {(r.category, r.item) for r in kind.catalogue}
     assert plan.values.item in {r.item for r in kind.catalogue}
 
@@ -282,6 +282,8 @@ def test_plan_spreads_variants_over_kinds_and_captures() -> None:
     assert {(j.kind.id, j.capture) for j in jobs if j.variant == "genuine"} == \
         {(k.id, c) for k in kinds for c in ("scan", "phone", "lowres")}
     assert {j.variant for j in jobs} == {"genuine", *FORGERIES}
+    for kind in kinds:
+        assert len({j.capture for j in jobs if j.variant != "genuine" and j.kind == kind}) == 3, kind.id
 
 
 def test_committed_set_matches_its_manifest_and_budget() -> None:
