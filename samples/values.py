@@ -158,8 +158,8 @@ def draw_other_name(rng: random.Random, sex: str, name: str) -> str:
     return other
 
 
-def issuing_province(kind: Kind, rng: random.Random) -> tuple[Province, str | None]:
-    """The issuing province, and its 简称 when the kind's number names the province."""
+def issuing_province(kind: Kind, rng: random.Random) -> tuple[Province, str]:
+    """The issuing province and its 简称: one of the kind's provinces when its number names the province."""
     if "province" in kind.number_pattern.groupindex and kind.provinces:
         abbr = rng.choice(sorted(kind.provinces))
         short = kind.provinces[abbr]["name"]
