@@ -73,11 +73,12 @@ ID_CHECK_LOOKALIKES = {"x": "X", "×": "X", "K": "X", "k": "X"}
 @dataclass(frozen=True)
 class Glyph:
     """One character of a row: its approximate box in the layout frame (for geometry) and in image
-    pixels (for evidence), the line it came from, and whether a gap precedes it."""
+    pixels (for evidence), the engine's confidence in it, its line, and whether a gap precedes it."""
 
     char: str
     box: Box
     image_box: Box
+    confidence: float
     line: TextLine
     gap_before: bool
 
@@ -105,17 +106,20 @@ def slice_box(box: Box, start: float, end: float) -> Box:
 
 
 def line_glyphs(line: TextLine, layout: bool) -> list[Glyph]:
-    """A line's characters with boxes interpolated along it (engines give line boxes only), in the
-    layout frame when `layout` and the line has one."""
-    text = to_half_width(line.text)
+    """A line's characters, half-width, with boxes interpolated along it (engines give line boxes
+    only), in the layout frame when `layout` and the line has one."""
     frame = line.layout_box if layout and line.layout_box else line.box
-    total = max(sum(advance(c) for c in text), 1e-9)
+    per_char = line.char_confidences if len(line.char_confidences) == len(line.text) else None
+    chars = [(char, per_char[i] if per_char else line.confidence, i)
+             for i, original in enumerate(line.text) for char in to_half_width(original)]
+    total = max(sum(advance(char) for char, _, _ in chars), 1e-9)
     glyphs, position = [], 0.0
-    for i, char in enumerate(text):
+    for char, confidence, i in chars:
         start, position = position, position + advance(char) / total
         if not char.isspace():
+            gap_before = i == 0 or line.text[i - 1].isspace()
             glyphs.append(Glyph(char, slice_box(frame, start, position), slice_box(line.box, start, position),
-                                line, gap_before=i == 0 or text[i - 1].isspace()))
+                                confidence, line, gap_before))
     return glyphs
 
 
@@ -278,8 +282,11 @@ class RawValue:
 
     @property
     def engine_confidence(self) -> float:
-        lines = {id(g.line): g.line.confidence for g in self.glyphs}
-        return sum(lines.values()) / len(lines)
+        """Mean and minimum character confidence, weighted equally: one doubtful character (a
+        stroke lost under the seal) makes the value doubtful, while a low score shared with debris
+        in the same engine word does not sink an otherwise clean value."""
+        scores = [g.confidence for g in self.glyphs]
+        return (sum(scores) / len(scores) + min(scores)) / 2
 
     @property
     def box(self) -> Box:
@@ -347,23 +354,26 @@ def column_of(hit: LabelHit, rows: Sequence[Row], hits_in_row: Sequence[LabelHit
 
 
 def value_below(hit: LabelHit, rows: Sequence[Row], hits: Sequence[LabelHit]) -> tuple[Glyph, ...]:
-    """Glyphs in the label's column on the nearest row below, up to any label there (a label
-    directly below means the value is not below)."""
+    """Glyphs in the label's column on the nearest row below, up to any label there.
+
+    Text under the column that follows a label of its own row is that label's value, and a label
+    directly below means this one's value is not below: both end the search.
+    """
     box = hit.box(rows)
     left, right = column_of(hit, rows, [h for h in hits if h.row == hit.row])
     for r in range(hit.row + 1, len(rows)):
         if rows[r].box.y - (box.y + box.h) > BELOW_ROW_GAP * box.h:
             return ()
-        label_glyphs = {i for h in hits if h.row == r for i in range(h.start, h.end)}
+        row_hits = [h for h in hits if h.row == r]
         picked: list[Glyph] = []
         for i, glyph in enumerate(rows[r].glyphs):
             if not left <= glyph.box.x + glyph.box.w / 2 < right:
                 continue
-            if i in label_glyphs:
-                if not picked:
-                    return ()
+            if any(h.start <= i for h in row_hits):
                 break
             picked.append(glyph)
+        if not picked and any(left <= h.box(rows).x + h.box(rows).w / 2 < right for h in row_hits):
+            return ()
         value = clean_value(picked)
         if value:
             return value
@@ -375,7 +385,7 @@ def raw_values(rows: Sequence[Row], hits: Sequence[LabelHit]) -> dict[str, list[
     candidates: dict[str, list[RawValue]] = {}
     for hit in hits:
         glyphs = value_right_of(hit, rows, [h for h in hits if h.row == hit.row])
-        if all(g.line.confidence < JUNK_CONFIDENCE for g in glyphs):
+        if all(g.confidence < JUNK_CONFIDENCE for g in glyphs):
             # Nothing, or only debris, beside the label: the value is printed under it.
             glyphs = value_below(hit, rows, hits) or glyphs
         if glyphs:

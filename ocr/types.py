@@ -59,6 +59,9 @@ class TextLine:
     """The same line in the engine's straightened working frame, where rows are level (a tilted
     photo makes `box`, in image pixels, slant across rows). Layout analysis uses it when every line
     has one; None when the engine did not straighten the image."""
+    char_confidences: tuple[float, ...] = ()
+    """Confidence of each character of `text` (spaces included), when the engine reports finer
+    than line level; empty otherwise. One doubtful character is enough to doubt a value."""
 
 
 @dataclass(frozen=True)

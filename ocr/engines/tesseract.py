@@ -41,6 +41,8 @@ LINE_BREAK_GAP = 1.6
 # A gap wider than this many line heights between two CJK characters is kept as a space, because it
 # is a real separation (letter-spaced label, value after label), not Tesseract's per-character split.
 CJK_SPACE_GAP = 0.55
+# Marks Tesseract invents in blank gaps; they never appear on certificates.
+PHANTOMS = frozenset("“”‘’\"'`")
 
 
 def is_cjk(char: str) -> bool:
@@ -109,26 +111,48 @@ def split_at_gaps(words: list[Word]) -> list[list[Word]]:
     return runs
 
 
-def join_words(words: list[Word]) -> str:
-    """Words of one line as text: CJK neighbours joined unless visibly apart, other tokens spaced."""
-    if not words:
-        return ""
+def spaced(words: list[Word]) -> list[bool]:
+    """Whether a space goes before each word: not between CJK neighbours unless visibly apart,
+    always between other tokens."""
     min_space = CJK_SPACE_GAP * line_height(words)
-    parts = [words[0].text]
+    flags = [False]
     for previous, word in zip(words, words[1:], strict=False):
         tight_cjk = (is_cjk(previous.text[-1]) or is_cjk(word.text[0])) and gap(previous, word) <= min_space
-        parts.append(word.text if tight_cjk else " " + word.text)
-    return "".join(parts)
+        flags.append(not tight_cjk)
+    return flags
+
+
+def join_words(words: list[Word]) -> str:
+    """Words of one line as text (see `spaced`)."""
+    return "".join((" " if space else "") + word.text for word, space in zip(words, spaced(words), strict=True))
+
+
+def char_confidences(words: list[Word]) -> tuple[float, ...]:
+    """Each character's confidence in the joined text: its word's; a space takes the next word's.
+
+    In a wide gap between a label and its value Tesseract often invents a quote mark, glues it to
+    the value ("”北京") and gives the whole word the phantom's low confidence. Such a word says
+    nothing about its real characters, so they take the mean confidence of the line's clean words.
+    """
+    clean = [w.confidence for w in words if not PHANTOMS & set(w.text)]
+    fallback = sum(clean) / len(clean) if clean else None
+    scores: list[float] = []
+    for word, space in zip(words, spaced(words), strict=True):
+        glued = bool(PHANTOMS & set(word.text)) and fallback is not None
+        scores.extend([fallback if glued else word.confidence] * (len(word.text) + space))
+    return tuple(scores)
 
 
 def to_text_line(words: list[Word], to_original: Callable[[Box], Box]) -> TextLine:
     """One line: its box mapped back to the caller's image by `to_original` (undoing preprocessing),
-    and kept as found in the straightened working image as the layout box."""
+    kept as found in the straightened working image as the layout box, with word confidences per
+    character (Tesseract reads Chinese one character per word, so they are character-level)."""
     box = words[0].box
     for word in words[1:]:
         box = box.union(word.box)
     confidence = sum(w.confidence for w in words) / len(words)
-    return TextLine(join_words(words), confidence, to_original(box), layout_box=box)
+    return TextLine(join_words(words), confidence, to_original(box), layout_box=box,
+                    char_confidences=char_confidences(words))
 
 
 class TesseractEngine:
