@@ -23,7 +23,7 @@ from ocr.normalise import (
     find_dates,
     id_check_digit_ok,
     normalise_code,
-    normalise_date_range,
+    range_ends,
     normalise_sex,
     normalise_text,
     to_half_width,
@@ -44,6 +44,8 @@ FUZZY_LABEL_MIN_LENGTH = 4
 """Labels this long may match with one wrong character (发证机天 for 发证机关); shorter ones must be exact."""
 TALL_LINE_FACTOR = 2.5
 """A line this many times taller than the median line is a picture read as text, not a text line."""
+SHORT_LINE_FACTOR = 0.35
+"""A line flatter than this fraction of the median line is a rule or an edge read as text."""
 JUNK_CONFIDENCE = 0.5
 """A separate piece of text at either end of a value with lower engine confidence than this is
 debris (seal or portrait remnants beside the value), not part of it."""
@@ -133,7 +135,8 @@ def build_rows(lines: Iterable[TextLine]) -> list[Row]:
     """Group lines into rows by vertical overlap, top to bottom; each row reads left to right.
 
     Geometry is taken from the lines' layout boxes when all have one (rows are level there even
-    in a tilted photo). Picture-sized "lines" (a portrait read as one huge glyph) are dropped. A
+    in a tilted photo). Lines far taller or flatter than text (a portrait read as one huge glyph,
+    a ruling line read as "|" or "_") are dropped. A
     row is anchored on its first line rather than growing with each member, so one oversized line
     cannot pull the lines of several rows together.
     """
@@ -143,10 +146,10 @@ def build_rows(lines: Iterable[TextLine]) -> list[Row]:
     if not placed:
         return []
     heights = sorted(box.h for box, _ in placed)
-    tallest = TALL_LINE_FACTOR * heights[len(heights) // 2]
+    typical = heights[len(heights) // 2]
     groups: list[tuple[Box, list[tuple[Box, list[Glyph]]]]] = []
     for box, glyphs in sorted(placed, key=lambda item: item[0].y + item[0].h / 2):
-        if box.h > tallest:
+        if not SHORT_LINE_FACTOR * typical <= box.h <= TALL_LINE_FACTOR * typical:
             continue
         for anchor, members in groups:
             if vertical_overlap(anchor, box) >= 0.5:
@@ -499,12 +502,20 @@ def reading_for(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
 
 
 def range_readings(candidate: RawValue) -> dict[str, FieldReading]:
-    """valid_from and valid_until from one printed range; an end that could not be read is None
-    with confidence 0, and keeps the raw text for the reviewer."""
-    ends = dict(zip(("valid_from", "valid_until"), normalise_date_range(candidate.text), strict=True))
-    confidence = round(candidate.engine_confidence * candidate.label.quality, 4)
-    return {name: FieldReading(value, candidate.text, confidence if value else 0.0, candidate.box)
-            for name, value in ends.items()}
+    """valid_from and valid_until from one printed range, each with the confidence and box of its
+    own characters. An end that could not be read is None with confidence 0 and keeps the raw
+    text for the reviewer."""
+    chars = "".join(g.char for g in candidate.glyphs)
+    readings = {}
+    for name, span in zip(("valid_from", "valid_until"), range_ends(chars), strict=True):
+        if span is None:
+            readings[name] = FieldReading(None, candidate.text, 0.0, candidate.box)
+            continue
+        iso, start, end = span
+        part = RawValue(candidate.glyphs[start:end], candidate.label)
+        confidence = round(part.engine_confidence * candidate.label.quality, 4)
+        readings[name] = FieldReading(iso, candidate.text, confidence, part.box)
+    return readings
 
 
 def best_reading(readings: Iterable[FieldReading]) -> FieldReading | None:

@@ -67,16 +67,23 @@ def _iso(year: str, month: str, day: str) -> str | None:
         return None
 
 
-def _date_matches(text: str) -> tuple[str, list[tuple[str, int, int]]]:
-    """The cleaned text and its valid dates as (iso, start, end) spans in it."""
-    cleaned = _clean_for_dates(text)
+DateSpan = tuple[str, int, int]
+"""(ISO date, start, end) of a date found in a text."""
+
+
+def date_spans(text: str) -> list[DateSpan]:
+    """Every valid calendar date in `text`, in order, with its position.
+
+    Positions index `text` itself when it is already half-width (the cleaning below then keeps
+    every character in place), which is how the field reader passes it.
+    """
     found = []
-    for match in _DATE.finditer(cleaned):
+    for match in _DATE.finditer(_clean_for_dates(text)):
         parts = match.groups()[:3] if match.group(1) else match.groups()[3:]
         iso = _iso(*parts)
         if iso:
             found.append((iso, match.start(), match.end()))
-    return cleaned, found
+    return found
 
 
 def find_dates(text: str) -> list[str]:
@@ -85,7 +92,7 @@ def find_dates(text: str) -> list[str]:
     Accepts 2019-07-25, 2019.07.25, 2019/7/25, 2019年7月25日, 20190725, with spaces around the
     separators; impossible dates (2019-02-30) are skipped rather than guessed.
     """
-    return [iso for iso, _, _ in _date_matches(text)[1]]
+    return [iso for iso, _, _ in date_spans(text)]
 
 
 def normalise_date(text: str) -> str | None:
@@ -94,23 +101,30 @@ def normalise_date(text: str) -> str | None:
     return dates[0] if len(dates) == 1 else None
 
 
-def normalise_date_range(text: str) -> tuple[str | None, str | None]:
-    """(from, until) of a validity range such as "2019-07-25 至 2025-07-24",
+def range_ends(text: str) -> tuple[DateSpan | None, DateSpan | None]:
+    """The start and end of a validity range such as "2019-07-25 至 2025-07-24",
     "2019.07.25-2025.07.24" or "自2019年07月25日至2025年07月24日".
 
     When only one end is readable, the range separator (至, 到, a dash or tilde) says which end it
-    is; without one, both are None rather than a guess.
+    is; without one, neither is given rather than a guess.
     """
-    cleaned, found = _date_matches(text)
+    found = date_spans(text)
     if len(found) >= 2:
-        return found[0][0], found[1][0]
+        return found[0], found[1]
     if len(found) == 1:
-        iso, start, end = found[0]
+        cleaned = _clean_for_dates(text)
+        _, start, end = found[0]
         if _RANGE_SEPARATOR.search(cleaned[end:]):
-            return iso, None
+            return found[0], None
         if _RANGE_SEPARATOR.search(cleaned[:start]):
-            return None, iso
+            return None, found[0]
     return None, None
+
+
+def normalise_date_range(text: str) -> tuple[str | None, str | None]:
+    """(from, until) as ISO dates of a printed validity range (see `range_ends`)."""
+    start, end = range_ends(text)
+    return (start[0] if start else None), (end[0] if end else None)
 
 
 def normalise_sex(text: str) -> str | None:

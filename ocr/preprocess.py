@@ -24,6 +24,7 @@ MAX_LONG_SIDE = 2400
 # seal stays dark in all three channels, so it survives the separation.
 SEAL_MIN_RED = 100
 SEAL_MIN_RED_MARGIN = 50
+SEAL_TINT_MARGIN = 20  # red above green and blue by this much: seal-tinted, read through the red channel
 
 # Skew search: hand-held photos are rarely more than a few degrees off; beyond MAX_SKEW the
 # projection method is unreliable and the card should be retaken. Below MIN_SKEW rotating costs
@@ -82,6 +83,21 @@ def suppress_red_seal(image: Image.Image) -> Image.Image:
     rgb = np.asarray(image.convert("RGB")).copy()
     rgb[red_mask(rgb)] = 255
     return Image.fromarray(rgb)
+
+
+def seal_free_gray(image: Image.Image) -> np.ndarray:
+    """Greyscale in which the red seal disappears.
+
+    Seal-red pixels turn white (`suppress_red_seal`); merely reddish ones (the seal's anti-aliased
+    rim, JPEG's colour smear around it) take their red channel instead of their luminance: seal ink
+    is nearly as light as paper there, while black text, even under the seal, stays dark.
+    """
+    rgb = np.asarray(suppress_red_seal(image))
+    # Decide on a smoothed image: a seal's tint is a coherent area, sensor noise is not.
+    channels = cv2.GaussianBlur(rgb, (0, 0), 1.5).astype(np.int16)
+    redness = channels[..., 0] - np.maximum(channels[..., 1], channels[..., 2])
+    luminance = np.asarray(Image.fromarray(rgb).convert("L"))
+    return np.where(redness >= SEAL_TINT_MARGIN, rgb[..., 0], luminance).astype(np.uint8)
 
 
 def thumbnail(gray: np.ndarray) -> np.ndarray:
@@ -175,7 +191,7 @@ def prepare_for_tesseract(image: Image.Image) -> PreparedImage:
     if scale != 1.0:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
-    gray = np.asarray(suppress_red_seal(image).convert("L"))
+    gray = seal_free_gray(image)
     angle = estimate_skew(gray)
     if abs(angle) >= MIN_SKEW:
         matrix, size = rotation(gray.shape, angle)

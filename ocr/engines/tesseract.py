@@ -43,6 +43,8 @@ LINE_BREAK_GAP = 1.6
 CJK_SPACE_GAP = 0.55
 # Marks Tesseract invents in blank gaps; they never appear on certificates.
 PHANTOMS = frozenset("“”‘’\"'`")
+# Punctuation that, stuck to either end of a word, is usually such an invented mark too.
+EDGE_MARKS = frozenset(",，、。.:：;；|")
 
 
 def is_cjk(char: str) -> bool:
@@ -130,17 +132,23 @@ def join_words(words: list[Word]) -> str:
 def char_confidences(words: list[Word]) -> tuple[float, ...]:
     """Each character's confidence in the joined text: its word's; a space takes the next word's.
 
-    In a wide gap between a label and its value Tesseract often invents a quote mark, glues it to
-    the value ("”北京") and gives the whole word the phantom's low confidence. Such a word says
-    nothing about its real characters, so they take the mean confidence of the line's clean words.
+    In a wide gap between a label and its value Tesseract often invents a quote mark or comma, glues
+    it to the value ("”北京", "，2019-07-25") and gives the whole word the mark's low confidence.
+    Such a word says nothing about its real characters, so they take the mean confidence of the
+    line's clean words.
     """
-    clean = [w.confidence for w in words if not PHANTOMS & set(w.text)]
+    clean = [w.confidence for w in words if not glued_mark(w.text)]
     fallback = sum(clean) / len(clean) if clean else None
     scores: list[float] = []
     for word, space in zip(words, spaced(words), strict=True):
-        glued = bool(PHANTOMS & set(word.text)) and fallback is not None
-        scores.extend([fallback if glued else word.confidence] * (len(word.text) + space))
+        score = fallback if glued_mark(word.text) and fallback is not None else word.confidence
+        scores.extend([score] * (len(word.text) + space))
     return tuple(scores)
+
+
+def glued_mark(text: str) -> bool:
+    """A word with a phantom quote anywhere, or punctuation stuck to either end of other text."""
+    return bool(PHANTOMS & set(text)) or (len(text) > 1 and (text[0] in EDGE_MARKS or text[-1] in EDGE_MARKS))
 
 
 def to_text_line(words: list[Word], to_original: Callable[[Box], Box]) -> TextLine:
