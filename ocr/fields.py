@@ -13,6 +13,7 @@ label; when nothing follows, the value is in the next row down, inside the label
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,9 +24,9 @@ from ocr.normalise import (
     find_dates,
     id_check_digit_ok,
     normalise_code,
-    range_ends,
     normalise_sex,
     normalise_text,
+    range_ends,
     to_half_width,
 )
 from ocr.types import Box, DocumentSpec, FieldReading, FieldSpec, ReadFields, TextLine
@@ -59,7 +60,8 @@ AMBIGUOUS_ID_QUALITY = 0.6
 EXTRA_DATES_QUALITY = 0.7
 """Quality of a date field whose text holds more than one date (the first one is taken)."""
 
-SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_()[]")
+SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_")
+"""Characters between a label and its value, or OCR debris around a value; never part of one."""
 _ID_SHAPE = re.compile(r"[A-Z]?[0-9A-Za-z|!]{17}[0-9Xx×Kk]")
 # Characters read for ID digits; a letter in an ID is always a misread, so each reading is tried.
 ID_LOOKALIKES = {
@@ -68,6 +70,8 @@ ID_LOOKALIKES = {
     "A": "4", "T": "7", "J": "1",
 }
 ID_CHECK_LOOKALIKES = {"x": "X", "×": "X", "K": "X", "k": "X"}
+MAX_ID_READINGS = 4  # a wrong reading passes MOD 11-2 one time in 11: more candidates than this and a
+# unique pass would no longer single out the printed number
 
 
 # --- rows of glyphs ------------------------------------------------------------------------------
@@ -136,9 +140,8 @@ def build_rows(lines: Iterable[TextLine]) -> list[Row]:
 
     Geometry is taken from the lines' layout boxes when all have one (rows are level there even
     in a tilted photo). Lines far taller or flatter than text (a portrait read as one huge glyph,
-    a ruling line read as "|" or "_") are dropped. A
-    row is anchored on its first line rather than growing with each member, so one oversized line
-    cannot pull the lines of several rows together.
+    a ruling line read as "|" or "_") are dropped. A row is anchored on its first line rather than
+    growing with each member, so one oversized line cannot pull several rows together.
     """
     kept = [line for line in lines if line.text.strip()]
     layout = bool(kept) and all(line.layout_box is not None for line in kept)
@@ -356,6 +359,10 @@ def column_of(hit: LabelHit, rows: Sequence[Row], hits_in_row: Sequence[LabelHit
     return left, right
 
 
+def centre_x(box: Box) -> float:
+    return box.x + box.w / 2
+
+
 def value_below(hit: LabelHit, rows: Sequence[Row], hits: Sequence[LabelHit]) -> tuple[Glyph, ...]:
     """Glyphs in the label's column on the nearest row below, up to any label there.
 
@@ -370,12 +377,12 @@ def value_below(hit: LabelHit, rows: Sequence[Row], hits: Sequence[LabelHit]) ->
         row_hits = [h for h in hits if h.row == r]
         picked: list[Glyph] = []
         for i, glyph in enumerate(rows[r].glyphs):
-            if not left <= glyph.box.x + glyph.box.w / 2 < right:
+            if not left <= centre_x(glyph.box) < right:
                 continue
             if any(h.start <= i for h in row_hits):
                 break
             picked.append(glyph)
-        if not picked and any(left <= h.box(rows).x + h.box(rows).w / 2 < right for h in row_hits):
+        if not picked and any(left <= centre_x(h.box(rows)) < right for h in row_hits):
             return ()
         value = clean_value(picked)
         if value:
@@ -426,11 +433,14 @@ def snap(value: str, vocabulary: Sequence[str]) -> tuple[str, float]:
 
 
 def id_readings(code: str) -> list[str]:
-    """Every reading of an ID-shaped code with its lookalike letters replaced by digits."""
+    """Every reading of an ID-shaped code with its lookalike letters replaced by digits; none when
+    so many characters are doubtful that the check digit could no longer single one out."""
     prefix = code[0] if len(code) == 19 else ""
     body = code[len(prefix):]
     options = [ID_LOOKALIKES.get(char, char) for char in body[:-1]]
     options.append(ID_CHECK_LOOKALIKES.get(body[-1], ID_LOOKALIKES.get(body[-1], body[-1])))
+    if math.prod(len(option) for option in options) > MAX_ID_READINGS:
+        return []
     return [prefix + "".join(combo) for combo in product(*options)]
 
 

@@ -132,23 +132,33 @@ def join_words(words: list[Word]) -> str:
 def char_confidences(words: list[Word]) -> tuple[float, ...]:
     """Each character's confidence in the joined text: its word's; a space takes the next word's.
 
-    In a wide gap between a label and its value Tesseract often invents a quote mark or comma, glues
-    it to the value ("”北京", "，2019-07-25") and gives the whole word the mark's low confidence.
-    Such a word says nothing about its real characters, so they take the mean confidence of the
-    line's clean words.
+    In a wide gap between a label and its value Tesseract often invents a quote mark or comma and
+    gives the word holding it, or the word right after it, that mark's low confidence ("”北京",
+    "，2019-07-25", "” 低压"). Such a score says nothing about the real characters, so they take
+    the mean confidence of the line's other words.
     """
-    clean = [w.confidence for w in words if not glued_mark(w.text)]
+    marked = phantom_marked(words)
+    clean = [w.confidence for w, bad in zip(words, marked, strict=True) if not bad]
     fallback = sum(clean) / len(clean) if clean else None
     scores: list[float] = []
-    for word, space in zip(words, spaced(words), strict=True):
-        score = fallback if glued_mark(word.text) and fallback is not None else word.confidence
+    for word, space, bad in zip(words, spaced(words), marked, strict=True):
+        score = fallback if bad and fallback is not None else word.confidence
         scores.extend([score] * (len(word.text) + space))
     return tuple(scores)
 
 
-def glued_mark(text: str) -> bool:
-    """A word with a phantom quote anywhere, or punctuation stuck to either end of other text."""
-    return bool(PHANTOMS & set(text)) or (len(text) > 1 and (text[0] in EDGE_MARKS or text[-1] in EDGE_MARKS))
+def phantom_marked(words: list[Word]) -> list[bool]:
+    """Per word: holds a phantom quote, has punctuation stuck to an end, or follows a lone mark."""
+    def is_mark(char: str) -> bool:
+        return char in PHANTOMS or char in EDGE_MARKS
+
+    flags = []
+    for i, word in enumerate(words):
+        text = word.text
+        glued = bool(PHANTOMS & set(text)) or (len(text) > 1 and (is_mark(text[0]) or is_mark(text[-1])))
+        after_lone_mark = i > 0 and all(is_mark(c) for c in words[i - 1].text)
+        flags.append(glued or after_lone_mark)
+    return flags
 
 
 def to_text_line(words: list[Word], to_original: Callable[[Box], Box]) -> TextLine:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocr.fields import build_rows, classify, extract_fields, read_fields, resolve_code
+from ocr.fields import build_rows, classify, extract_fields, read_fields, resolve_code, snap
 from ocr.types import Box, DocumentSpec, FieldSpec, TextLine
 
 CJK_WIDTH, LATIN_WIDTH, HEIGHT = 30, 16, 30
@@ -163,3 +163,76 @@ def test_unrecognised_text_gives_no_scheme_and_no_fields(specs):
     result = read_fields([line("超市购物小票", 200, 30), line("姓名：张伟", 60, 130)], specs.values())
     assert (result.scheme, result.fields) == (None, {})
     assert result.scheme_confidence < 0.75
+
+
+def test_near_twin_terms_snap_only_to_the_clearly_closer_one():
+    items = ("氧化工艺作业", "过氧化工艺作业", "电工作业")
+    assert snap("过氧化工艺作韭", items) == ("过氧化工艺作业", pytest.approx(6 / 7))
+    assert snap("氧化工艺作业", items) == ("氧化工艺作业", 1.0)
+    assert snap("电工作业C", ("电工作业A", "电工作业B")) == ("电工作业C", 1.0)  # as close to both: kept as read
+
+
+def test_a_whole_term_followed_by_debris_snaps_with_reduced_quality():
+    assert snap("电工作业准操", ("电工作业", "高处作业")) == ("电工作业", 0.9)
+
+
+def test_each_end_of_a_range_has_its_own_box_and_confidence(specs):
+    printed = line("有效期限：2019-07-25 至 2025-07-24", 60, 130)
+    per_char = tuple(0.3 if i >= len("有效期限：2019-07-25 至 ") else 0.95 for i in range(len(printed.text)))
+    printed = TextLine(printed.text, 0.9, printed.box, char_confidences=per_char)
+    fields = extract_fields([title(), printed], specs["special_operation"]).fields
+    start, end = fields["valid_from"], fields["valid_until"]
+    assert start.box.x + start.box.w <= end.box.x
+    assert start.confidence == pytest.approx(0.95) and end.confidence == pytest.approx(0.3)
+
+
+def test_one_doubtful_character_lowers_the_value_confidence(specs):
+    printed = line("签发机关：北京市应急管于局", 60, 130)
+    per_char = tuple(0.2 if char == "于" else 0.95 for char in printed.text)
+    printed = TextLine(printed.text, 0.9, printed.box, char_confidences=per_char)
+    reading = extract_fields([title(), printed], specs["special_operation"]).fields["authority"]
+    assert reading.confidence == pytest.approx((0.95 * 7 + 0.2) / 8 / 2 + 0.2 / 2, abs=1e-3)
+    assert reading.confidence < 0.6
+
+
+def test_low_confidence_debris_beside_a_value_is_dropped(specs):
+    lines = [title(), line("签发机关", 60, 130), line("北京市应急管理局", 250, 130), line("2", 600, 132, confidence=0.3)]
+    assert extract_fields(lines, specs["special_operation"]).fields["authority"].value == "北京市应急管理局"
+
+
+def test_only_debris_beside_a_label_means_the_value_is_below(specs):
+    lines = [title("特种设备作业人员证"), line("发证机关", 250, 230), line("2", 560, 236, confidence=0.3),
+             line("沈阳市市场监督管理局", 250, 270)]
+    assert extract_fields(lines, specs["special_equipment"]).fields["authority"].value == "沈阳市市场监督管理局"
+
+
+def test_a_value_below_never_takes_another_labels_value(specs):
+    lines = [title(), line("初领日期 2019-07-25", 50, 130), line("复审日期", 430, 130),
+             line("有效期限 2019-07-25 至 2025-07-24", 50, 190)]
+    assert "review_date" not in extract_fields(lines, specs["special_operation"]).fields
+
+
+def test_ruling_lines_and_pictures_read_as_text_do_not_join_rows():
+    rows = build_rows([line("|", 300, 140), TextLine("_", 0.5, Box(470, 145, 29, 1)),
+                       line("姓名", 500, 150), line("证件编号", 800, 140),
+                       TextLine("口", 0.2, Box(60, 120, 180, 240)),  # a portrait read as one glyph
+                       line("李娜", 500, 190), line("510602197603143578", 800, 190)])
+    assert [row.text for row in rows] == ["|姓名证件编号", "李娜510602197603143578"]
+
+
+def test_layout_boxes_keep_the_rows_of_a_tilted_photo_level():
+    # In image pixels the right-hand pair sits a whole line lower; in the straightened frame it is level.
+    lines = [TextLine("姓名", 0.9, Box(50, 100, 60, 30), layout_box=Box(50, 100, 60, 30)),
+             TextLine("张伟", 0.9, Box(700, 135, 60, 30), layout_box=Box(700, 101, 60, 30)),
+             TextLine("性别", 0.9, Box(50, 140, 60, 30), layout_box=Box(52, 141, 60, 30))]
+    assert [row.text for row in build_rows(lines)] == ["姓名张伟", "性别"]
+
+
+def test_debris_after_an_id_is_dropped_when_the_check_digit_then_holds():
+    assert resolve_code("T11010519491231002X息") == ("T11010519491231002X", 1.0, True)
+    assert resolve_code("T11010519491231002XL") == ("T11010519491231002X", 1.0, True)
+
+
+def test_too_many_doubtful_id_characters_are_not_resolved_by_the_check_digit():
+    value, quality, checksum = resolve_code("5106Z2Z976Z3Z43578")
+    assert checksum is False and "Z" in value

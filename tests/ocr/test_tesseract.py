@@ -84,3 +84,20 @@ def test_get_engine_builds_one_engine_per_name():
     assert get_engine().name == "tesseract"
     with pytest.raises(ValueError, match="Unknown OCR engine"):
         get_engine("nope")
+
+
+def test_character_confidences_follow_words_and_ignore_phantom_marks():
+    words = words_from_data(data(("签发", 93, 10, 10, 58, 30, (1, 1, 1)), ("机关", 91, 70, 10, 58, 30, (1, 1, 1)),
+                                 ("”北京", 29, 160, 10, 70, 30, (1, 1, 1)), ("市", 97, 232, 10, 28, 30, (1, 1, 1))))
+    line = to_text_line(words, lambda box: box)
+    assert line.text == "签发机关 ”北京市"
+    # The word glued to an invented quote mark takes the mean of the line's other words.
+    others = (0.93 + 0.91 + 0.97) / 3
+    assert line.char_confidences == pytest.approx((0.93, 0.93, 0.91, 0.91, others, others, others, others, 0.97))
+
+
+def test_a_word_right_after_a_lone_phantom_mark_is_not_judged_by_its_own_score():
+    words = words_from_data(data(("准操项目", 92, 10, 10, 116, 30, (1, 1, 1)), ("”", 0, 150, 10, 10, 30, (1, 1, 1)),
+                                 ("低压", 0, 180, 10, 58, 30, (1, 1, 1)), ("电工作业", 96, 240, 10, 116, 30, (1, 1, 1))))
+    scores = to_text_line(words, lambda box: box).char_confidences
+    assert scores[-6:] == pytest.approx((0.94, 0.94, 0.96, 0.96, 0.96, 0.96))
