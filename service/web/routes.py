@@ -39,11 +39,13 @@ ERROR_EXPLANATIONS = {
 
 @bp.app_template_filter("mask")
 def mask_filter(value: str | None) -> str:
+    """`{{ number|mask }}`: an ID or certificate number with all but its ends hidden."""
     return mask(value) if value else ""
 
 
 @bp.app_template_filter("mask_numbers")
 def mask_numbers_filter(value: object) -> str:
+    """`{{ text|mask_numbers }}`: free text (or a list of values) with embedded numbers masked."""
     text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
     return mask_numbers(text)
 
@@ -57,6 +59,7 @@ def kind_name_filter(scheme: str | None) -> str:
 
 @bp.app_template_filter("when")
 def when_filter(moment: datetime) -> str:
+    """A stored UTC time as the local time people on site read it."""
     return moment.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
@@ -78,6 +81,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Log out (POST only, so a link on another site cannot do it)."""
     logout_user()
     return redirect(url_for("web.login"))
 
@@ -148,6 +152,7 @@ def check_image(check_id: int):
 
 @bp.errorhandler(HTTPException)
 def error_page(error: HTTPException):
+    """Errors on these pages as a page with a way back, not a bare status line."""
     explanation = ERROR_EXPLANATIONS.get(error.code, error.description)
     return render_template("web/error.html", error=error, explanation=explanation), error.code
 
