@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from service.web.masking import SENSITIVE_FIELDS, mask
+from service.web.masking import SENSITIVE_FIELDS, mask, mask_numbers
 
 FIELD_LABELS = {
     "name": ("Name", "姓名"),
@@ -56,6 +56,27 @@ def field_rows(result: dict[str, Any]) -> list[FieldRow]:
             continue
         shown = mask(value) if value and name in SENSITIVE_FIELDS else value
         rows.append(FieldRow(name, label, label_zh, shown, confidence))
+    return rows
+
+
+def evidence_rows(evidence: dict[str, Any]) -> list[tuple[str, str]]:
+    """A finding's evidence as (label, text) lines in the rule's order, with numbers masked.
+
+    The box is left out: it locates the value on the image and means nothing as text.
+    """
+    field = evidence.get("field")
+    rows = []
+    for key, value in evidence.items():
+        if key == "box" or value in (None, "", []):
+            continue
+        text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        if key == "field":
+            text = FIELD_LABELS.get(text, (text,))[0]
+        elif key == "read" and field in SENSITIVE_FIELDS:
+            text = mask(text)
+        else:
+            text = mask_numbers(text)
+        rows.append((key.replace("_", " ").capitalize(), text))
     return rows
 
 

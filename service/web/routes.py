@@ -18,9 +18,9 @@ from service.models import Check, CheckState, Role
 from service.pipeline import MEDIA_TYPES, get_kinds, run_check, upload_source
 from service.storage import get_storage
 from service.web import bp
+from service.web.display import evidence_rows, explain, field_rows
 from service.web.forms import CheckForm, LoginForm
-from service.web.display import FIELD_LABELS, explain, field_rows
-from service.web.masking import SENSITIVE_FIELDS, mask, mask_numbers
+from service.web.masking import mask, mask_numbers
 
 CHECK_ROLES = tuple(Role)  # everyone on site may check a card
 CHECKS_PER_PAGE = 20
@@ -43,11 +43,8 @@ def mask_filter(value: str | None) -> str:
     return mask(value) if value else ""
 
 
-@bp.app_template_filter("mask_numbers")
-def mask_numbers_filter(value: object) -> str:
-    """`{{ text|mask_numbers }}`: free text (or a list of values) with embedded numbers masked."""
-    text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
-    return mask_numbers(text)
+bp.add_app_template_filter(mask_numbers)
+bp.add_app_template_filter(evidence_rows)
 
 
 @bp.app_template_filter("kind_name")
@@ -134,7 +131,7 @@ def check_result(check_id: int):
         return render_template("web/check_status.html", check=check)
     result = check.result
     return render_template("web/result.html", check=check, result=result, explanation=explain(result),
-                           fields=field_rows(result), field_labels=FIELD_LABELS, sensitive_fields=SENSITIVE_FIELDS)
+                           fields=field_rows(result))
 
 
 @bp.get("/checks/<int:check_id>/image")

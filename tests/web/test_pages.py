@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from service.db import db_session
-from service.models import Check
+from service.models import Check, CheckState
 from service.storage import get_storage
 
 ID_NUMBER = "11010519491231002X"
@@ -124,8 +124,8 @@ def test_check_page_opens_the_rear_camera(client, inspector):
 def test_form_posts_without_csrf_token_are_refused(client, make_user, path, login):
     make_user("wang", "inspector")
     login(client, "wang", "pw-wang")
-    response = client.post(path, data={"image": (io.BytesIO(STORED_PHOTO), "card.png"), "username": "wang", "password": "pw-wang"},
-                           content_type="multipart/form-data")
+    form = {"image": (io.BytesIO(STORED_PHOTO), "card.png"), "username": "wang", "password": "pw-wang"}
+    response = client.post(path, data=form, content_type="multipart/form-data")
     assert response.status_code == 400
     assert check_count(client.application) == 0
 
@@ -211,3 +211,25 @@ def test_unknown_check_is_a_friendly_404(client, inspector):
     response = client.get("/checks/999")
     assert response.status_code == 404
     assert "There is no such page, or you may not see it." in response.get_data(as_text=True)
+
+
+def test_oversized_upload_gets_a_friendly_413(app, client, inspector):
+    token = csrf_token(client)
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    response = client.post("/checks", data={"image": (io.BytesIO(b"\xff\xd8\xff" + bytes(20_000)), "big.jpg"),
+                                            "csrf_token": token}, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "The photo is too large." in response.get_data(as_text=True)
+    assert check_count(app) == 0
+
+
+def test_a_failed_check_says_why(app, client, inspector):
+    check_id = add_check(app, inspector)
+    with app.app_context():
+        check = db_session().get(Check, check_id)
+        check.state, check.verdict, check.result = CheckState.failed, None, None
+        check.error_message = "The image could not be analysed."
+        db_session().commit()
+    page = client.get(f"/checks/{check_id}").get_data(as_text=True)
+    assert "The check failed" in page and "The image could not be analysed." in page
+    assert f'href="/checks/{check_id}"' in client.get("/checks").get_data(as_text=True)
