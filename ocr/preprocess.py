@@ -133,19 +133,21 @@ def flatten_illumination(gray: np.ndarray) -> np.ndarray:
     over a few refits), so only lighting is divided out, never content.
     """
     small = cv2.dilate(thumbnail(gray), np.ones((5, 5), np.uint8)).astype(np.float64)
-    design = quadratic_terms(*np.mgrid[0:small.shape[0], 0:small.shape[1]], small.shape)
+    design = quadratic_terms(small.shape)
     values = small.ravel()
     keep = np.ones(values.shape, dtype=bool)
     for _ in range(4):
         coefficients, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
         keep = values >= design @ coefficients - 10
-    rows, cols = np.mgrid[0:gray.shape[0], 0:gray.shape[1]]
-    paper = (quadratic_terms(rows, cols, gray.shape) @ coefficients).reshape(gray.shape)
-    return np.clip(gray / np.maximum(paper, 1.0) * 255, 0, 255).astype(np.uint8)
+    # The surface is smooth, so evaluating it on the thumbnail and enlarging it loses nothing.
+    surface = (design @ coefficients).reshape(small.shape).astype(np.float32)
+    paper = cv2.resize(surface, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return np.clip(gray.astype(np.float32) * (255 / np.maximum(paper, 1.0)), 0, 255).astype(np.uint8)
 
 
-def quadratic_terms(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Columns 1, x, y, x², xy, y² for every pixel, with x and y scaled to [0, 1)."""
+def quadratic_terms(shape: tuple[int, ...]) -> np.ndarray:
+    """Columns 1, x, y, x², xy, y² for every pixel of an image of `shape`, x and y scaled to [0, 1)."""
+    rows, cols = np.mgrid[0:shape[0], 0:shape[1]]
     x, y = cols.ravel() / shape[1], rows.ravel() / shape[0]
     return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)
 
