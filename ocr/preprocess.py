@@ -25,6 +25,13 @@ MAX_LONG_SIDE = 2400
 SEAL_MIN_RED = 100
 SEAL_MIN_RED_MARGIN = 50
 SEAL_TINT_MARGIN = 20  # red above green and blue by this much: seal-tinted, read through the red channel
+# A title band: a solid red or dark strip at least this wide for its height, covering this share
+# of the image (more would be the desk around the card, not a band on it).
+BAND_DARK_LEVEL = 110
+BAND_MIN_ASPECT = 3.0
+BAND_MIN_AREA = 0.02
+BAND_MAX_AREA = 0.35
+BAND_MIN_FILL = 0.6
 
 # Skew search: hand-held photos are rarely more than a few degrees off; beyond MAX_SKEW the
 # projection method is unreliable and the card should be retaken. Below MIN_SKEW rotating costs
@@ -48,15 +55,18 @@ class PreparedImage:
 
     image: Image.Image
     transform: np.ndarray  # 2×3
+    source_size: tuple[int, int]  # (width, height) of the loaded image
 
     def to_original(self, box: Box) -> Box:
-        """A box on the prepared image as the axis-aligned box it covers on the loaded image."""
+        """A box on the prepared image as the axis-aligned box it covers on the loaded image,
+        clipped to that image (a straightened image has blank corners outside it)."""
         inverse = cv2.invertAffineTransform(self.transform)
         corners = np.array([[box.x, box.y], [box.x + box.w, box.y], [box.x, box.y + box.h],
                             [box.x + box.w, box.y + box.h]], dtype=np.float64)
         mapped = corners @ inverse[:, :2].T + inverse[:, 2]
-        x0, y0 = np.floor(mapped.min(axis=0)).astype(int)
-        x1, y1 = np.ceil(mapped.max(axis=0)).astype(int)
+        width, height = self.source_size
+        x0, y0 = np.clip(np.floor(mapped.min(axis=0)), 0, [width - 1, height - 1]).astype(int)
+        x1, y1 = np.clip(np.ceil(mapped.max(axis=0)), 0, [width, height]).astype(int)
         return Box(int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)))
 
 
@@ -77,27 +87,47 @@ def red_mask(rgb: np.ndarray) -> np.ndarray:
     return (red >= SEAL_MIN_RED) & (red - np.maximum(green, blue) >= SEAL_MIN_RED_MARGIN)
 
 
-def suppress_red_seal(image: Image.Image) -> Image.Image:
-    """A copy of an RGB image with seal-red pixels turned white, so a stamp over a value does not
-    become stray strokes in the text."""
-    rgb = np.asarray(image.convert("RGB")).copy()
-    rgb[red_mask(rgb)] = 255
-    return Image.fromarray(rgb)
+def title_bands(mask: np.ndarray) -> np.ndarray:
+    """Mask of the solid strips in `mask` with the lettering inside them: a title band printed in a
+    dark or red colour with its title reversed out in white. A seal is a thin ring, star and
+    lettering, never a solid strip.
+
+    Each strip is filled to its outline (so the white letters it encloses belong to it) but not to
+    its bounding box, whose corners outside rounded ends would turn into dark blots."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    bands = np.zeros(mask.shape, dtype=np.uint8)
+    for label, (x, y, w, h, area) in enumerate(stats[1:], start=1):
+        strip = w >= BAND_MIN_ASPECT * h and BAND_MIN_AREA * mask.size <= w * h <= BAND_MAX_AREA * mask.size
+        if strip and area >= BAND_MIN_FILL * w * h:
+            outline, _ = cv2.findContours((labels == label).astype(np.uint8), cv2.RETR_EXTERNAL,
+                                          cv2.CHAIN_APPROX_SIMPLE)
+            cv2.drawContours(bands, outline, -1, 1, thickness=cv2.FILLED)
+    return bands.astype(bool)
 
 
 def seal_free_gray(image: Image.Image) -> np.ndarray:
-    """Greyscale in which the red seal disappears.
+    """Greyscale in which the red seal disappears and lettering on a coloured band turns dark on light.
 
-    Seal-red pixels turn white (`suppress_red_seal`); merely reddish ones (the seal's anti-aliased
-    rim, JPEG's colour smear around it) take their red channel instead of their luminance: seal ink
-    is nearly as light as paper there, while black text, even under the seal, stays dark.
+    Colour separation: seal-red pixels turn white; merely reddish ones (the seal's anti-aliased rim,
+    JPEG's colour smear around it) take their red channel instead of their luminance, where seal ink
+    is nearly as light as paper while black text, even under the seal, stays dark. Inside a solid
+    red or dark title band the luminance is inverted instead, so its white title reads as dark print
+    on paper (Tesseract reads light-on-dark text poorly, and the seal rule would erase a red band).
     """
-    rgb = np.asarray(suppress_red_seal(image))
-    # Decide on a smoothed image: a seal's tint is a coherent area, sensor noise is not.
+    rgb = np.asarray(image.convert("RGB"))
+    seal = red_mask(rgb)
+    # Decide the tint on a smoothed image: a seal's tint is a coherent area, sensor noise is not.
     channels = cv2.GaussianBlur(rgb, (0, 0), 1.5).astype(np.int16)
     redness = channels[..., 0] - np.maximum(channels[..., 1], channels[..., 2])
-    luminance = np.asarray(Image.fromarray(rgb).convert("L"))
-    return np.where(redness >= SEAL_TINT_MARGIN, rgb[..., 0], luminance).astype(np.uint8)
+    luminance = np.asarray(image.convert("L"))
+    gray = np.where(redness >= SEAL_TINT_MARGIN, rgb[..., 0], luminance).astype(np.uint8)
+    gray[seal] = 255
+    bands = title_bands(seal | (luminance < BAND_DARK_LEVEL))
+    if bands.any():
+        # Inverted, the band is mid-grey; scale its typical (background) level up to paper white.
+        inverted = 255 - luminance[bands].astype(np.float32)
+        gray[bands] = np.clip(inverted * (255 / max(float(np.median(inverted)), 1.0)), 0, 255).astype(np.uint8)
+    return gray
 
 
 def thumbnail(gray: np.ndarray) -> np.ndarray:
@@ -188,6 +218,7 @@ def rotation(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tuple[in
 def prepare_for_tesseract(image: Image.Image) -> PreparedImage:
     """Resize into Tesseract's comfortable range, remove the red seal, go grey, straighten small
     skew, flatten the lighting and blank out pictures."""
+    source_size = image.size
     scale = ocr_scale(image.width, image.height)
     transform = np.array([[scale, 0.0, 0.0], [0.0, scale, 0.0]])
     if scale != 1.0:
@@ -197,6 +228,7 @@ def prepare_for_tesseract(image: Image.Image) -> PreparedImage:
     angle = estimate_skew(gray)
     if abs(angle) >= MIN_SKEW:
         matrix, size = rotation(gray.shape, angle)
-        gray = cv2.warpAffine(gray, matrix, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        gray = cv2.warpAffine(gray, matrix, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT,
+                              borderValue=255)
         transform = matrix @ np.vstack([transform, [0.0, 0.0, 1.0]])
-    return PreparedImage(Image.fromarray(blank_graphics(flatten_illumination(gray))), transform)
+    return PreparedImage(Image.fromarray(blank_graphics(flatten_illumination(gray))), transform, source_size)

@@ -15,7 +15,7 @@ from ocr.preprocess import (
     flatten_illumination,
     ocr_scale,
     prepare_for_tesseract,
-    suppress_red_seal,
+    seal_free_gray,
 )
 from ocr.types import Box
 
@@ -40,17 +40,33 @@ def striped_page(size: tuple[int, int] = (1000, 640)) -> Image.Image:
 
 
 def test_red_seal_pixels_turn_white_and_black_text_under_them_survives():
-    cleaned = np.asarray(suppress_red_seal(stamped_text()))
-    assert cleaned[12, 100].tolist() == [255, 255, 255]  # top of the ring, on paper
-    assert cleaned[47, 63].max() < 60  # where the ring crosses the text stroke
-    assert cleaned[47, 30].max() < 60  # text away from the seal
-    assert cleaned[80, 20].tolist() == [240, 244, 238]  # paper away from the seal
+    gray = seal_free_gray(stamped_text())
+    assert gray[12, 100] == 255  # top of the ring, on paper
+    assert gray[47, 63] < 60  # where the ring crosses the text stroke
+    assert gray[47, 30] < 60  # text away from the seal
+    assert abs(int(gray[80, 20]) - 242) <= 2  # paper away from the seal keeps its luminance
 
 
-def test_neutral_and_other_colours_are_left_alone():
+def test_the_seals_reddish_rim_reads_as_paper_through_the_red_channel():
+    rim = Image.new("RGB", (40, 40), (240, 205, 205))  # anti-aliased or JPEG-smeared seal ink
+    assert seal_free_gray(rim)[20, 20] == 240
+
+
+def test_neutral_and_other_colours_keep_their_luminance():
     swatches = Image.new("RGB", (3, 1))
     swatches.putdata([(0, 90, 200), (128, 128, 128), (200, 180, 60)])
-    assert np.array_equal(np.asarray(suppress_red_seal(swatches)), np.asarray(swatches))
+    assert np.array_equal(seal_free_gray(swatches), np.asarray(swatches.convert("L")))
+
+
+def test_white_lettering_on_a_red_title_band_becomes_dark_on_light():
+    card = Image.new("RGB", (600, 400), (245, 240, 230))
+    draw = ImageDraw.Draw(card)
+    draw.rectangle((0, 0, 599, 70), fill=(165, 25, 30))
+    draw.rectangle((200, 25, 400, 45), fill=(255, 255, 255))  # a stroke of the white title
+    gray = seal_free_gray(card)
+    assert gray[35, 300] < 40  # the lettering is now dark
+    assert gray[10, 50] > 150  # the band is now light
+    assert abs(int(gray[300, 300]) - 240) <= 3  # the card below is untouched
 
 
 def test_scale_targets_the_long_side():
