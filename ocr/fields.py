@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from itertools import product
 
 from ocr.normalise import (
-    find_dates,
+    date_spans,
     id_check_digit_ok,
     normalise_code,
     normalise_sex,
@@ -59,6 +59,10 @@ AMBIGUOUS_ID_QUALITY = 0.6
 """Quality of an ID reading whose lookalike characters admit several checksum-valid readings."""
 EXTRA_DATES_QUALITY = 0.7
 """Quality of a date field whose text holds more than one date (the first one is taken)."""
+SPLIT_DATE_QUALITY = 0.6
+"""Quality of a date with a visible gap inside it, where a character was probably lost."""
+SURE_CHARACTER = 0.85
+"""Engine confidence above which a character that differs from a vocabulary term was printed so."""
 
 SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_")
 """Characters between a label and its value, or OCR debris around a value; never part of one."""
@@ -284,7 +288,16 @@ class RawValue:
 
     @property
     def text(self) -> str:
+        """As read, with a space where the engine saw a gap."""
         return "".join((" " if g.gap_before and i else "") + g.char for i, g in enumerate(self.glyphs))
+
+    @property
+    def chars(self) -> str:
+        """The characters alone, one per glyph."""
+        return "".join(g.char for g in self.glyphs)
+
+    def part(self, start: int, end: int) -> RawValue:
+        return RawValue(self.glyphs[start:end], self.label)
 
     @property
     def engine_confidence(self) -> float:
@@ -419,15 +432,29 @@ def snap_score(term: str, value: str) -> float:
     return score
 
 
-def snap(value: str, vocabulary: Sequence[str]) -> tuple[str, float]:
-    """(term, similarity) for the vocabulary term the reading resembles, if similar enough and
-    clearly closer than any other term; else (value as read, 1.0)."""
+def surely_printed(term: str, value: str, confidences: Sequence[float] | None) -> bool:
+    """Whether the engine was sure of a character where the reading differs from `term`.
+
+    Then the difference is on the card, not a misreading: a forged category one character off a
+    real one ("高空作业" for 高处作业) must stay as printed. Debris after a whole term is exempt.
+    """
+    if confidences is None or value.startswith(term):
+        return False
+    opcodes = SequenceMatcher(None, value, term, autojunk=False).get_opcodes()
+    return any(confidences[i] >= SURE_CHARACTER
+               for tag, i1, i2, _, _ in opcodes if tag in ("replace", "delete") for i in range(i1, i2))
+
+
+def snap(value: str, vocabulary: Sequence[str], confidences: Sequence[float] | None = None) -> tuple[str, float]:
+    """(term, similarity) for the vocabulary term the reading resembles, if similar enough, clearly
+    closer than any other term, and not surely printed differently; else (value as read, 1.0).
+    `confidences`, when given, holds the engine's confidence in each character of `value`."""
     ranked = sorted(((snap_score(term, value), term) for term in set(vocabulary)), reverse=True)
     if not ranked:
         return value, 1.0
     best, term = ranked[0]
     runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-    if best >= SNAP_THRESHOLD and best - runner_up >= SNAP_MARGIN:
+    if best >= SNAP_THRESHOLD and best - runner_up >= SNAP_MARGIN and not surely_printed(term, value, confidences):
         return term, best
     return value, 1.0
 
@@ -475,17 +502,36 @@ def resolve_code(raw: str) -> tuple[str, float, bool]:
 
 @dataclass(frozen=True)
 class Typed:
+    """A normalised value, how well the text fitted its type, whether a check digit corroborates it,
+    and the glyph span it came from when only part of the raw value was used."""
+
     value: str | None
     quality: float
     corroborated: bool = False
+    span: tuple[int, int] | None = None
 
 
-def typed_value(raw: str, field_spec: FieldSpec, vocabulary: Sequence[str]) -> Typed:
+def date_quality(glyphs: Sequence[Glyph]) -> float:
+    """SPLIT_DATE_QUALITY when a date's characters have a visible gap inside them: a character was
+    lost there ("2025年1 月" for 11月), so the date that still parses is doubtful."""
+    return SPLIT_DATE_QUALITY if any(g.gap_before for g in glyphs[1:]) else 1.0
+
+
+def typed_date(candidate: RawValue) -> Typed:
+    """The first date in the value, judged on its own characters."""
+    spans = date_spans(candidate.chars)
+    if not spans:
+        return Typed(None, 0.0)
+    iso, start, end = spans[0]
+    quality = (1.0 if len(spans) == 1 else EXTRA_DATES_QUALITY) * date_quality(candidate.glyphs[start:end])
+    return Typed(iso, quality, span=(start, end))
+
+
+def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence[str]) -> Typed:
     """Normalise one raw value by its field's type; None when it does not have the type's shape."""
-    kind = field_spec.value_type
+    kind, raw = field_spec.value_type, candidate.text
     if kind == "date":
-        dates = find_dates(raw)
-        return Typed(dates[0], 1.0 if len(dates) == 1 else EXTRA_DATES_QUALITY) if dates else Typed(None, 0.0)
+        return typed_date(candidate)
     if kind == "sex":
         sex = normalise_sex(raw)
         return Typed(sex, 1.0 if sex else 0.0)
@@ -497,34 +543,35 @@ def typed_value(raw: str, field_spec: FieldSpec, vocabulary: Sequence[str]) -> T
         return Typed(value or None, quality, checksum)
     text = normalise_text(raw)
     if vocabulary and text:
-        text, quality = snap(text, vocabulary)
+        confidences = [g.confidence for g in candidate.glyphs] if text == candidate.chars else None
+        text, quality = snap(text, vocabulary, confidences)
         return Typed(text, quality)
     return Typed(text or None, 1.0 if text else 0.0)
 
 
 def reading_for(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence[str]) -> FieldReading:
     """A FieldReading whose confidence is engine confidence × label match × value quality."""
-    typed = typed_value(candidate.text, field_spec, vocabulary)
-    confidence = candidate.engine_confidence * candidate.label.quality * typed.quality
+    typed = typed_value(candidate, field_spec, vocabulary)
+    source = candidate.part(*typed.span) if typed.span else candidate
+    confidence = source.engine_confidence * candidate.label.quality * typed.quality
     if typed.corroborated:
         confidence = max(confidence, ID_CHECKSUM_CONFIDENCE * candidate.label.quality)
-    return FieldReading(typed.value, candidate.text, round(confidence, 4), candidate.box)
+    return FieldReading(typed.value, candidate.text, round(confidence, 4), source.box)
 
 
 def range_readings(candidate: RawValue) -> dict[str, FieldReading]:
     """valid_from and valid_until from one printed range, each with the confidence and box of its
     own characters. An end that could not be read is None with confidence 0 and keeps the raw
     text for the reviewer."""
-    chars = "".join(g.char for g in candidate.glyphs)
     readings = {}
-    for name, span in zip(("valid_from", "valid_until"), range_ends(chars), strict=True):
+    for name, span in zip(("valid_from", "valid_until"), range_ends(candidate.chars), strict=True):
         if span is None:
             readings[name] = FieldReading(None, candidate.text, 0.0, candidate.box)
             continue
         iso, start, end = span
-        part = RawValue(candidate.glyphs[start:end], candidate.label)
-        confidence = round(part.engine_confidence * candidate.label.quality, 4)
-        readings[name] = FieldReading(iso, candidate.text, confidence, part.box)
+        part = candidate.part(start, end)
+        confidence = part.engine_confidence * candidate.label.quality * date_quality(part.glyphs)
+        readings[name] = FieldReading(iso, candidate.text, round(confidence, 4), part.box)
     return readings
 
 

@@ -94,10 +94,32 @@ def test_explicit_end_date_label_is_not_mistaken_for_the_range_label(specs):
         "valid_from": "2019-07-25", "valid_until": "2025-07-24"}
 
 
+def with_doubt(printed: TextLine, doubtful: str, confidence: float = 0.4) -> TextLine:
+    """The line with the engine unsure of the characters in `doubtful`."""
+    scores = tuple(confidence if char in doubtful else printed.confidence for char in printed.text)
+    return TextLine(printed.text, printed.confidence, printed.box, char_confidences=scores)
+
+
 def test_category_snaps_to_the_vocabulary_and_keeps_the_raw_reading(specs):
-    reading = extract_fields([title(), line("作业类别：电エ作业", 60, 130)], specs["special_operation"]).fields["category"]
+    misread = with_doubt(line("作业类别：电エ作业", 60, 130), "エ")
+    reading = extract_fields([title(), misread], specs["special_operation"]).fields["category"]
     assert (reading.value, reading.raw) == ("电工作业", "电エ作业")
     assert reading.confidence < 0.95
+
+
+def test_a_category_surely_printed_off_the_catalogue_is_not_snapped(specs):
+    # 高空作业 is one character from 高处作业; read with confidence, it is what the card says.
+    reading = extract_fields([title(), line("作业类别：高空作业", 60, 130)], specs["special_operation"]).fields["category"]
+    assert reading.value == "高空作业"
+    misread = with_doubt(line("作业类别：高空作业", 60, 130), "空")
+    assert extract_fields([title(), misread], specs["special_operation"]).fields["category"].value == "高处作业"
+
+
+def test_a_date_with_a_gap_inside_is_doubtful(specs):
+    # "2025年1 月09日": a digit of 11月 was lost where the gap is; what is left still parses.
+    fields = extract_fields([title(), line("初领日期：2025年1 月09日", 60, 130)], specs["special_operation"]).fields
+    assert fields["first_issued"].value == "2025-01-09"
+    assert fields["first_issued"].confidence < 0.6
 
 
 def test_a_value_far_from_the_vocabulary_is_kept_as_read(specs):
