@@ -48,8 +48,9 @@ TALL_LINE_FACTOR = 2.5
 SHORT_LINE_FACTOR = 0.35
 """A line flatter than this fraction of the median line is a rule or an edge read as text."""
 JUNK_CONFIDENCE = 0.5
-"""A separate piece of text at either end of a value with lower engine confidence than this is
-debris (seal or portrait remnants beside the value), not part of it."""
+DEBRIS_MAX_LENGTH = 2
+"""A separate piece of text of at most DEBRIS_MAX_LENGTH characters at either end of a value, read
+with less confidence than JUNK_CONFIDENCE, is debris (a seal or portrait remnant beside the value)."""
 BELOW_ROW_GAP = 2.5
 """How far below a label (in label heights) its value may sit when nothing follows it on the row."""
 ID_CHECKSUM_CONFIDENCE = 0.9
@@ -333,16 +334,22 @@ def trim(glyphs: Sequence[Glyph]) -> tuple[Glyph, ...]:
 
 
 def drop_debris(glyphs: Sequence[Glyph]) -> tuple[Glyph, ...]:
-    """Remove low-confidence pieces (runs from another engine line) at either end of a value."""
+    """Remove short low-confidence pieces (runs from another engine line) at either end of a value.
+
+    A longer doubtful piece is kept: it is more likely the rest of the value read badly, and
+    dropping it would leave a confident but truncated value."""
     runs: list[list[Glyph]] = []
     for glyph in glyphs:
         if runs and runs[-1][0].line is glyph.line:
             runs[-1].append(glyph)
         else:
             runs.append([glyph])
-    while len(runs) > 1 and runs[-1][0].line.confidence < JUNK_CONFIDENCE:
+    def debris(run: list[Glyph]) -> bool:
+        return len(run) <= DEBRIS_MAX_LENGTH and run[0].line.confidence < JUNK_CONFIDENCE
+
+    while len(runs) > 1 and debris(runs[-1]):
         runs.pop()
-    while len(runs) > 1 and runs[0][0].line.confidence < JUNK_CONFIDENCE:
+    while len(runs) > 1 and debris(runs[0]):
         runs.pop(0)
     return trim([g for run in runs for g in run])
 
