@@ -1,0 +1,13 @@
+"""Reading certificate photos: image bytes in; text lines, kind and fields, QR payloads out.
+
+Each stage is its own module with typed inputs and outputs (`ocr.types`), testable on its own:
+
+* `ocr.load.load_image(bytes) -> LoadedImage` — sniff, cap, decode, EXIF-rotate, RGB.
+* `ocr.engines.get_engine().read(image) -> list[TextLine]` — OCR (Tesseract), boxes in image pixels;
+  `ocr.preprocess` prepares the image for it.
+* `ocr.fields.read_fields(lines, specs) -> ReadFields` — kind by title, fields by label anchors;
+  `ocr.normalise` turns printed values into canonical ones.
+* `ocr.qr.decode_qr(image) -> QrReading` — QR payloads exactly as decoded.
+
+Kinds are passed in as `DocumentSpec`s; nothing here imports the verification or service packages.
+"""

@@ -9,7 +9,10 @@ instead.
 
 Pixel limits are enforced from the header before any pixel is decoded: our own cap (`max_pixels`,
 40 MP by default, ample for a phone photo of a card) and Pillow's decompression-bomb warning
-promoted to an error, so a 150-MP image is refused even though Pillow alone would only warn.
+promoted to an error, so a 150-MP image is refused even though Pillow alone would only warn. The
+promotion uses `warnings.catch_warnings`, which is process-global; our own cap, checked right after
+the header is parsed, does not depend on it, so the limit holds in threaded workers too.
+Truncated or corrupt data fails at decode time: `LOAD_TRUNCATED_IMAGES` is never set.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Image preparation before OCR: scale, drop the red seal, go grey, straighten, even out the light.
+"""Image preparation before OCR, in order: scale to Tesseract's size range; go grey while separating
+colours (the red seal drops out, a reversed-out title band turns into dark print); straighten small
+skew; divide out uneven lighting; blank out pictures (portrait, QR code).
 
 Geometry changes (scale, rotation) are kept as one affine transform, so boxes found on the prepared
 image map back to the pixels of the loaded image (RapidOCR keeps an `op_record` for the same reason).

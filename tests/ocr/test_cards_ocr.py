@@ -38,8 +38,8 @@ def read(engine, specs, image: Image.Image) -> ReadFields:
 def assert_fields(result: ReadFields, scheme: str, expected: dict[str, str]) -> None:
     assert result.scheme == scheme
     assert {name: result.fields[name].value if name in result.fields else None for name in expected} == expected
-    doubtful = {name: result.fields[name].confidence for name in expected if result.fields[name].confidence < MIN_CONFIDENCE}
-    assert doubtful == {}
+    confidences = {name: result.fields[name].confidence for name in expected}
+    assert {name: value for name, value in confidences.items() if value < MIN_CONFIDENCE} == {}
 
 
 def same_place(reading_box: Box, drawn: tuple[int, int, int, int]) -> bool:

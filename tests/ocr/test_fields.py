@@ -158,8 +158,8 @@ def test_a_wrong_check_digit_is_never_corrected():
 
 
 def test_confidence_is_engine_confidence_times_match_quality(specs):
-    reading = extract_fields([title(), line("姓名：张伟", 60, 130, confidence=0.8)], specs["special_operation"]).fields["name"]
-    assert reading.confidence == pytest.approx(0.8)
+    lines = [title(), line("姓名：张伟", 60, 130, confidence=0.8)]
+    assert extract_fields(lines, specs["special_operation"]).fields["name"].confidence == pytest.approx(0.8)
 
 
 def test_rows_merge_lines_at_the_same_height_left_to_right():
