@@ -16,6 +16,17 @@ def expected_fields(context: CheckContext) -> list[str]:
     return [name for name in CONTRACT_FIELDS if name in printed]
 
 
+def printed_label(context: CheckContext, name: str) -> str:
+    """The label a person sees on the card for a contract field (a range's label for its two ends)."""
+    assert context.kind is not None
+    fields = context.kind.data["fields"]
+    if name in fields:
+        return fields[name]["labels"][0]
+    if name in ("valid_from", "valid_until") and "validity" in fields:
+        return fields["validity"]["labels"][0] + ("（起）" if name == "valid_from" else "（止）")
+    return name
+
+
 def check_kind_recognised(reading: CardReading, context: CheckContext) -> list[Finding]:
     if context.kind is not None:
         return []
@@ -33,7 +44,8 @@ def check_fields_legible(reading: CardReading, context: CheckContext) -> list[Fi
         if field is not None and field.value is not None and field.confidence >= context.min_confidence:
             continue
         findings.append(finding(
-            "FIELD_UNREADABLE", f"{name} could not be read reliably; retake the photo straight on, in even light.",
+            "FIELD_UNREADABLE",
+            f"{printed_label(context, name)} could not be read reliably; retake the photo straight on, in even light.",
             field=name, read=field.raw if field else None,
             confidence=round(field.confidence, 2) if field else 0.0,
             expected=f"confidence ≥ {context.min_confidence}",
