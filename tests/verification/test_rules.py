@@ -123,6 +123,8 @@ def test_low_confidence_fields_are_unreadable_and_not_judged():
                            qr=[QR["special_operation"]], confidence=0.3)
     report = verify(reading, context("special_operation"))
     assert {f.code for f in report.findings} == {"FIELD_UNREADABLE"}
+    messages = {f.evidence["field"]: f.message for f in report.findings}
+    assert messages["sex"].startswith("性别 ") and messages["valid_until"].startswith("有效期止 ")
     assert report.verdict == "suspect"
     result = contract("x.jpg", reading, context("special_operation"), report)
     assert result["fields"]["sex"] is None and result["field_confidence"]["sex"] == 0.3
