@@ -15,6 +15,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
+# rapidocr_onnxruntime without its opencv-python dependency (opencv-python-headless provides cv2).
+COPY requirements-nodeps.txt .
+RUN pip install --no-cache-dir --no-deps -r requirements-nodeps.txt
 COPY pyproject.toml README.md ./
 COPY ocr ocr
 COPY verification verification

@@ -27,8 +27,9 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-runtime: requirements.txt pyproject.toml | $(VENV)/bin/python
+$(VENV)/.installed-runtime: requirements.txt requirements-nodeps.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
