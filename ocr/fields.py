@@ -43,6 +43,8 @@ PREFIX_QUALITY = 0.9
 """Snap quality of a reading that is a whole term followed by debris."""
 FUZZY_LABEL_MIN_LENGTH = 4
 """Labels this long may match with one wrong character (发证机天 for 发证机关); shorter ones must be exact."""
+MID_LINE_LABEL_MIN_LENGTH = 4
+"""A label run on after a value without a gap or colon must be this long to count (see `run_on_label_at`)."""
 TALL_LINE_FACTOR = 2.5
 """A line this many times taller than the median line is a picture read as text, not a text line."""
 SHORT_LINE_FACTOR = 0.35
@@ -65,8 +67,9 @@ SPLIT_DATE_QUALITY = 0.6
 SURE_CHARACTER = 0.85
 """Engine confidence above which a character that differs from a vocabulary term was printed so."""
 
-SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_")
-"""Characters between a label and its value, or OCR debris around a value; never part of one."""
+SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_★☆")
+"""Characters between a label and its value, or OCR debris around a value (a seal's star); never
+part of one."""
 _ID_SHAPE = re.compile(r"[A-Z]?[0-9A-Za-z|!]{17}[0-9Xx×Kk]")
 # Characters read for ID digits; a letter in an ID is always a misread, so each reading is tried.
 ID_LOOKALIKES = {
@@ -120,6 +123,10 @@ def line_glyphs(line: TextLine, layout: bool) -> list[Glyph]:
     """A line's characters, half-width, with boxes interpolated along it (engines give line boxes
     only), in the layout frame when `layout` and the line has one."""
     frame = line.layout_box if layout and line.layout_box else line.box
+    # A line that is level in the layout frame but upright in the image (a card photographed a
+    # quarter turn round) runs up or down the image, so slicing its image box left to right would
+    # point at the wrong characters: each character's evidence box is then the whole line's.
+    crosswise = (frame.w > frame.h) != (line.box.w > line.box.h)
     per_char = line.char_confidences if len(line.char_confidences) == len(line.text) else None
     chars = [(char, per_char[i] if per_char else line.confidence, i)
              for i, original in enumerate(line.text) for char in to_half_width(original)]
@@ -129,8 +136,8 @@ def line_glyphs(line: TextLine, layout: bool) -> list[Glyph]:
         start, position = position, position + advance(char) / total
         if not char.isspace():
             gap_before = i == 0 or line.text[i - 1].isspace()
-            glyphs.append(Glyph(char, slice_box(frame, start, position), slice_box(line.box, start, position),
-                                confidence, line, gap_before))
+            image_box = line.box if crosswise else slice_box(line.box, start, position)
+            glyphs.append(Glyph(char, slice_box(frame, start, position), image_box, confidence, line, gap_before))
     return glyphs
 
 
@@ -262,19 +269,45 @@ def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tupl
     return None
 
 
+def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], value_before: bool) -> str | None:
+    """A label printed right after the previous field's value with no visible gap, as one engine
+    line ("作业种类：气瓶作业持证项目：P"): accepted only when exact and either followed by a colon,
+    or at least MID_LINE_LABEL_MIN_LENGTH long, after a value (`value_before`) and followed by text.
+
+    So a label word ending a value ("…其他工种类别") or a short label inside one is not a label.
+    """
+    exact = [label for label in table if text.startswith(label, i)]
+    if not exact:
+        return None
+    label = max(exact, key=len)
+    end = i + len(label)
+    if end < len(text) and text[end] == ":":
+        return label
+    if len(label) >= MID_LINE_LABEL_MIN_LENGTH and value_before and end < len(text):
+        return label
+    return None
+
+
 def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[LabelHit]:
     """All label occurrences, row by row, left to right, without overlaps."""
     hits = []
     for r, row in enumerate(rows):
-        text, i = row.text, 0
+        text, i, value_before = row.text, 0, False
         while i < len(text):
-            found = match_label_at(text, i, table) if can_start_label(row.glyphs, i) else None
+            if can_start_label(row.glyphs, i):
+                found = match_label_at(text, i, table)
+            else:
+                run_on = run_on_label_at(text, i, table, value_before)
+                found = (run_on, 1.0) if run_on else None
             if found is None:
+                # Text after a label that is not a separator: that label has a value.
+                value_before = value_before or (any(h.row == r for h in hits) and text[i] not in SEPARATORS)
                 i += 1
                 continue
             label, quality = found
             hits.append(LabelHit(r, i, i + len(label), table[label], quality))
             i += len(label)
+            value_before = False
     return hits
 
 

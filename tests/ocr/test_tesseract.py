@@ -80,8 +80,8 @@ def test_a_slow_page_times_out_with_a_typed_error(engine):
 
 
 def test_get_engine_builds_one_engine_per_name():
-    assert get_engine() is get_engine("tesseract")
-    assert get_engine().name == "tesseract"
+    assert get_engine("tesseract") is get_engine("tesseract")
+    assert get_engine("tesseract").name == "tesseract"
     with pytest.raises(ValueError, match="Unknown OCR engine"):
         get_engine("nope")
 

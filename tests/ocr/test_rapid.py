@@ -1,0 +1,139 @@
+"""RapidOCR engine: rendered cards read upright and turned, levelled layout boxes, seal lettering
+dropped, typed failures, and the factory's configured default."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from conftest import CARDS
+from PIL import Image
+
+from ocr import engines
+from ocr.engines import EngineUnavailable, RapidOcrEngine, TesseractEngine, get_engine
+from ocr.engines.rapid import default_threads, red_dropout_gray, to_lines
+from ocr.fields import read_fields
+from ocr.types import Box
+
+MIN_CONFIDENCE = 0.6
+LABEL_VALUE = {
+    "name": "张伟", "sex": "男", "number": "T11010519491231002X", "category": "电工作业", "item": "低压电工作业",
+    "first_issued": "2019-07-25", "valid_from": "2019-07-25", "valid_until": "2025-07-24",
+    "authority": "北京市应急管理局",
+}
+
+
+@pytest.fixture(scope="session")
+def rapid() -> RapidOcrEngine:
+    try:
+        return RapidOcrEngine()
+    except EngineUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def label_value(rendered_cards) -> Image.Image:
+    return rendered_cards["label_value"].image
+
+
+@pytest.fixture(scope="session")
+def label_value_lines(rapid, label_value) -> list:
+    return rapid.read(label_value)
+
+
+def inside(box: Box, image: Image.Image) -> bool:
+    return box.x >= 0 and box.y >= 0 and box.w > 0 and box.h > 0 and box.x + box.w <= image.width \
+        and box.y + box.h <= image.height
+
+
+def test_reads_a_rendered_card_with_boxes_inside_the_image(label_value_lines, label_value):
+    text = "".join(line.text for line in label_value_lines)
+    assert "张伟" in text and LABEL_VALUE["number"] in text
+    assert all(inside(line.box, label_value) for line in label_value_lines)
+    assert all(0.0 <= line.confidence <= 1.0 for line in label_value_lines)
+
+
+def test_fields_of_a_rendered_card_are_read_and_trusted(specs, label_value_lines, rendered_cards):
+    result = read_fields(label_value_lines, specs.values())
+    assert result.scheme == "special_operation"
+    assert {name: result.fields[name].value for name in LABEL_VALUE} == LABEL_VALUE
+    assert {name: r.confidence for name, r in result.fields.items() if r.confidence < MIN_CONFIDENCE} == {}
+    # The name's evidence box holds the centre of where it was drawn.
+    x, y, w, h = rendered_cards["label_value"].boxes["name"]
+    box = result.fields["name"].box
+    assert box.x <= x + w / 2 <= box.x + box.w and box.y <= y + h / 2 <= box.y + box.h
+
+
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270])
+def test_a_card_photographed_turned_reads_like_the_upright_one(rapid, specs, label_value, turn):
+    """Layout boxes are levelled to the text's reading direction, and the seal's own lettering,
+    which lands beside the authority when turned, does not run into it."""
+    turned = label_value.transpose(turn)
+    lines = rapid.read(turned)
+    assert all(inside(line.box, turned) for line in lines)
+    assert all(line.layout_box is not None for line in lines)
+    result = read_fields(lines, specs.values())
+    assert result.scheme == "special_operation"
+    assert {name: result.fields[name].value for name in LABEL_VALUE} == LABEL_VALUE
+
+
+def test_two_label_value_pairs_on_one_row_are_split(rapid, specs, rendered_cards):
+    card, values = rendered_cards["two_column"], CARDS["two_column"][1]
+    fields = read_fields(rapid.read(card.image), specs.values()).fields
+    assert (fields["name"].value, fields["sex"].value) == (values["name"], values["sex"])
+    assert (fields["category"].value, fields["item"].value) == (values["category"], values["item"])
+
+
+def quad(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+
+
+def test_lines_read_upwards_are_levelled_left_to_right_and_boxes_clipped():
+    # A card turned a quarter turn anticlockwise: lines run bottom to top, its top is the image's
+    # left. RapidOCR cut these tall crops from p0 (top-left) and the classifier turned them (flip).
+    results = [(quad(100, 50, 130, 400), "姓名：张伟", 0.99), (quad(160, 50, 190, 300), "性别：男", 0.98),
+               (quad(-5, 10, 20, 90), "边", 0.9), (quad(300, 300, 310, 310), "低", 0.2)]
+    lines = to_lines(results, [True, True, False, False], (400, 420))
+    assert [line.text for line in lines] == ["边", "姓名：张伟", "性别：男"]  # low score dropped
+    edge, first, second = lines
+    assert first.box == Box(100, 50, 30, 350) and edge.box == Box(0, 10, 20, 80)
+    assert abs(first.layout_box.w - 350) <= 2 and abs(first.layout_box.h - 30) <= 2
+    # Rows follow each other downwards; the second line starts 100 px further up the image,
+    # so 100 px further right once levelled.
+    assert second.layout_box.y > first.layout_box.y > edge.layout_box.y
+    assert abs(second.layout_box.x - first.layout_box.x - 100) <= 2
+
+
+def test_red_dropout_lightens_seal_ink_and_keeps_black_print():
+    rgb = np.array([[[215, 30, 35], [20, 20, 20], [240, 242, 238], [30, 60, 130]]], dtype=np.uint8)
+    gray = red_dropout_gray(np.repeat(np.repeat(rgb, 9, axis=0), 9, axis=1))
+    seal, black, paper, blue = gray[4, 4], gray[4, 13], gray[4, 22], gray[4, 31]
+    assert seal > 200 and black < 40 and paper > 230 and blue < 90
+
+
+def test_threads_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CERTGUARD_OCR_THREADS", "3")
+    assert default_threads() == 3
+    monkeypatch.delenv("CERTGUARD_OCR_THREADS")
+    assert default_threads() == 2
+    monkeypatch.setenv("CERTGUARD_OCR_THREADS", "many")
+    with pytest.raises(ValueError, match="CERTGUARD_OCR_THREADS"):
+        default_threads()
+
+
+def test_a_missing_package_is_a_typed_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import now raises ImportError
+    with pytest.raises(EngineUnavailable, match="rapidocr_onnxruntime"):
+        RapidOcrEngine()
+
+
+def test_the_default_engine_follows_certguard_ocr_engine(monkeypatch, rapid):
+    monkeypatch.setattr(engines, "_built", {"rapidocr": rapid})  # reuse the loaded models
+    monkeypatch.delenv("CERTGUARD_OCR_ENGINE", raising=False)
+    assert get_engine() is rapid and get_engine().name == "rapidocr"
+    monkeypatch.setenv("CERTGUARD_OCR_ENGINE", "tesseract")
+    assert isinstance(get_engine(), TesseractEngine) and get_engine() is get_engine("tesseract")
+    monkeypatch.setenv("CERTGUARD_OCR_ENGINE", "nope")
+    with pytest.raises(ValueError, match="Unknown OCR engine"):
+        get_engine()
