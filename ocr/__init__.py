@@ -3,8 +3,9 @@
 Each stage is its own module with typed inputs and outputs (`ocr.types`), testable on its own:
 
 * `ocr.load.load_image(bytes) -> LoadedImage` — sniff, cap, decode, EXIF-rotate, RGB.
-* `ocr.engines.get_engine().read(image) -> list[TextLine]` — OCR (Tesseract), boxes in image pixels;
-  `ocr.preprocess` prepares the image for it.
+* `ocr.engines.get_engine().read(image) -> list[TextLine]` — OCR, boxes in image pixels: PP-OCRv4
+  through RapidOCR by default, Tesseract (`ocr.preprocess` prepares images for it) as the other
+  engine; `CERTGUARD_OCR_ENGINE` chooses.
 * `ocr.fields.read_fields(lines, specs) -> ReadFields` — kind by title, fields by label anchors;
   `ocr.normalise` turns printed values into canonical ones.
 * `ocr.qr.decode_qr(image) -> QrReading` — QR payloads exactly as decoded.

@@ -6,7 +6,7 @@ Why this shape:
   restarted if it dies, graceful shutdown on SIGTERM and an access log on stdout.
 - one worker process with threads (gthread): the default deployment keeps its database and job
   queue in SQLite files, which want a single writing process; threads still serve requests
-  concurrently, and the OCR engine runs Tesseract in child processes, outside the GIL.
+  concurrently, and OCR (ONNX Runtime, or Tesseract in child processes) runs outside the GIL.
 - the Huey consumer is started in that worker after the fork (`post_worker_init`), so one command
   runs the whole service on one machine and the consumer shares the worker's app, database engine
   and lifetime. Larger installations set `CERTGUARD_REDIS_URL` and PostgreSQL and add
