@@ -9,13 +9,16 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk
 BROWSER_PACKAGES := chromium
 
-.PHONY: serve test system-deps browser-deps clean
+.PHONY: serve test bench system-deps browser-deps clean
 
 serve: $(VENV)/.installed-runtime system-deps
 	$(BIN)/certguard serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev system-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev system-deps
+	$(BIN)/python -m bench
 
 system-deps:
 	@scripts/ensure-apt-packages $(SYSTEM_PACKAGES)
