@@ -17,29 +17,17 @@ from verification.kinds import CONTRACT_FIELDS
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
-def schemas_in(node: Any) -> Iterator[dict[str, Any]]:
-    """Every `schema` object anywhere in the document (parameters, bodies, responses)."""
+def values_of(node: Any, key: str) -> Iterator[Any]:
+    """Every value stored under `key` anywhere in the document (not looking inside those values)."""
     if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "schema" and isinstance(value, dict):
+        for name, value in node.items():
+            if name == key:
                 yield value
             else:
-                yield from schemas_in(value)
+                yield from values_of(value, key)
     elif isinstance(node, list):
         for item in node:
-            yield from schemas_in(item)
-
-
-def refs_in(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref":
-                yield value
-            else:
-                yield from refs_in(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from refs_in(item)
+            yield from values_of(item, key)
 
 
 def test_it_is_an_openapi_3_1_document(openapi):
@@ -62,13 +50,13 @@ def test_each_component_schema_is_valid_json_schema(openapi, name):
 
 
 def test_every_inline_schema_is_valid_json_schema(openapi):
-    for schema in schemas_in(openapi.document["paths"]):
+    for schema in values_of(openapi.document["paths"], "schema"):
         jsonschema.Draft202012Validator.check_schema(schema)
 
 
 def test_every_reference_resolves(openapi):
     resolver = openapi.registry.resolver()
-    refs = set(refs_in(openapi.document))
+    refs = set(values_of(openapi.document, "$ref"))
     assert refs
     for ref in refs:
         assert ref.startswith("#/"), ref
