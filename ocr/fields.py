@@ -174,9 +174,28 @@ def build_rows(lines: Iterable[TextLine]) -> list[Row]:
             groups.append((box, [(box, glyphs)]))
     rows = []
     for _, members in groups:
-        row_glyphs = tuple(g for _, glyphs in sorted(members, key=lambda item: item[0].x) for g in glyphs)
-        rows.append(Row(row_glyphs, glyph_box(row_glyphs)))
+        ordered = sorted(members, key=lambda item: item[0].x)
+        row_glyphs: list[Glyph] = []
+        for i, (_, glyphs) in enumerate(ordered):
+            following = ordered[i + 1] if i + 1 < len(ordered) else None
+            row_glyphs.extend(without_overlap(glyphs, *following) if following else glyphs)
+        rows.append(Row(tuple(row_glyphs), glyph_box(row_glyphs)))
     return sorted(rows, key=lambda row: row.box.y)
+
+
+def without_overlap(glyphs: Sequence[Glyph], next_box: Box, next_glyphs: Sequence[Glyph]) -> list[Glyph]:
+    """A line's glyphs less a tail the next line on the row also read.
+
+    Where a detector splits a row into overlapping boxes ("批准日期：2" and "2025-07-27"), the
+    character in the overlap is recognised twice. A tail is dropped only when it lies over the next
+    box and spells that box's first characters, so touching but distinct text is kept."""
+    tail = 0
+    while tail < len(glyphs) and centre_x(glyphs[len(glyphs) - 1 - tail].box) > next_box.x:
+        tail += 1
+    for size in range(tail, 0, -1):
+        if [g.char for g in glyphs[-size:]] == [g.char for g in next_glyphs[:size]]:
+            return list(glyphs[:-size])
+    return list(glyphs)
 
 
 # --- classification ------------------------------------------------------------------------------

@@ -2,37 +2,34 @@
 
 The wheel of `rapidocr_onnxruntime` ships the three ONNX models, so nothing is downloaded at run
 time; the sessions are built once per engine (and `ocr.engines.get_engine` builds one engine per
-process). RapidOCR returns one quadrilateral per text line, in the pixel coordinates of the array
-it was given, with the recognised text and a score in [0, 1].
+process).
 
-Lines come back as they were detected: a label and its value are often separate lines on one row,
-and on a phone photo each quadrilateral is tilted with the card, or turned a quarter or half turn
-when the card was photographed sideways or upside down. So besides each line's axis-aligned box in
-image pixels, the engine reports a *layout box* in a frame turned so that the card's text reads left
-to right (see `TextLine.layout_box`): the reading direction of each line is known from which way
-RapidOCR cut and turned its crop (a tall crop is turned a quarter turn, and the direction
-classifier turns upside-down crops), and the dominant direction over all lines levels the frame.
+The engine runs the models stage by stage (see `RapidOcrEngine`) so that each does only the work it
+must: the card is found and rectified from a coarse detection (`ocr.geometry`), so the finer
+detection runs on the card alone at a fixed working size, the direction classifier is asked once
+per card rather than once per line, and recognition skips the seal's own lettering. Lines come back
+with boxes in the source image's pixels (evidence) and layout boxes in the rectified, upright card
+(`TextLine.layout_box`), where rows are level whatever the photo's perspective or rotation.
 
-Red seals: the image is read as a grey in which red-tinted pixels take their red channel, so the
+Red seals: the card is read as a grey in which red-tinted pixels take their red channel, so the
 seal almost vanishes and print under it is detected whole (`red_dropout_gray`), and lines printed
 in seal red inside a round red mark (the seal's own lettering) are dropped (`seal_lettering`).
-Both were measured on samples/committed; see the functions. There is no time limit per image
-(Tesseract's runs in a subprocess that can be killed; ONNX Runtime runs in this process).
+There is no time limit per image (Tesseract's runs in a subprocess that can be killed; ONNX Runtime
+runs in this process).
 """
 
 from __future__ import annotations
 
-import math
 import os
-import threading
 from collections.abc import Sequence
-from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
 
 from ocr.engines.base import EngineUnavailable, OcrError
+from ocr.geometry import (CONTENT_MARGIN, DebugSink, content_quad, corners_for_reading, find_card, half_turn, line_axis,
+                          reading_axis, rectify, text_height)
 from ocr.preprocess import SEAL_TINT_MARGIN, red_mask
 from ocr.types import Box, TextLine
 
@@ -42,9 +39,6 @@ read several images in parallel, so each engine keeps to a few threads rather th
 THREADS_ENV = "CERTGUARD_OCR_THREADS"
 MIN_SCORE = 0.5
 """Lines recognised with a lower score are dropped (RapidOCR's own default `text_score`)."""
-TALL_CROP_RATIO = 1.5
-"""RapidOCR turns a line crop a quarter turn when its height is at least this times its width
-(`RapidOCR.get_crop_img_list`); the reading direction follows that turn."""
 SEAL_MIN_SIZE = 0.05
 """A seal's outline spans at least this fraction of the image's short side (a card photographed
 from afar is about half the frame, its seal about a fifth of the card)."""
@@ -61,10 +55,23 @@ RED_LETTERING_SHARE = 0.75
 INK_LEVEL = 128
 """Pixels darker than this are ink (black print, or saturated seal red)."""
 MAX_SIDE = 2000
-"""Long side of the image RapidOCR works on (its own `max_side_len`)."""
-DIRECTION_MIN_ASPECT = 2.0
-"""Only lines at least this many times longer than thick vote on the page's reading direction; a
-one- or two-character box has no reliable long side."""
+"""Long side the source image is brought down to before anything else (a 12-megapixel photo holds
+no more legible detail for these models than this)."""
+COARSE_SIDE = 640
+"""Long side of the copy the card is looked for on: text lines are still found there, in a tenth of
+the time the full image takes."""
+CARD_SIDE = 1600
+"""Longest side of the rectified card; line crops are cut from it, so it keeps the photo's detail."""
+DET_SIDE = 960
+"""Long side of the rectified card as the line detector sees it."""
+DET_MAX_ENLARGE = 1.6
+"""A small card (a low-resolution copy) is enlarged at most this much for detection."""
+REC_HEIGHT = 32
+"""Height line crops are recognised at (PP-OCRv4's training height is 48)."""
+REC_MIN_RATIO = 320 / 48
+"""Shorter crops are padded to this width-to-height ratio (RapidOCR's `rec_img_shape`)."""
+HALF_TURN_VOTERS = 6
+"""The longest lines of a card vote on whether it is upside down."""
 
 
 def default_threads() -> int:
@@ -88,65 +95,6 @@ def working_rgb(image: Image.Image) -> tuple[np.ndarray, float]:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         rgb = rgb.resize(size, Image.Resampling.LANCZOS)
     return np.asarray(rgb), scale
-
-
-class _RecordingClassifier:
-    """Wraps RapidOCR's direction classifier to keep, per thread, the 0/180 decision for each crop
-    of the last image (RapidOCR does not return it, and it tells which way each line reads)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.cls_thresh = float(inner.cls_thresh)
-        self.local = threading.local()
-
-    def __call__(self, crops: Any) -> Any:
-        result = self.inner(crops)
-        self.local.results = list(result[1])
-        return result
-
-    def take(self) -> list[Any] | None:
-        results, self.local.results = getattr(self.local, "results", None), None
-        return results
-
-    def flipped(self, result: Any) -> bool:
-        """Whether the classifier turned this crop upside down (same test as RapidOCR's)."""
-        label, score = result
-        return "180" in str(label) and float(score) > self.cls_thresh
-
-
-def reading_direction(quad: np.ndarray, flipped: bool) -> np.ndarray:
-    """The unit vector along which a line's text reads, in image pixels.
-
-    RapidOCR warps the quadrilateral p0 p1 p2 p3 onto a crop with p0 at its top-left and p1 at its
-    top-right, turns a tall crop a quarter turn anticlockwise (so its text then runs along p0→p3),
-    and the classifier turns a crop it finds upside down.
-    """
-    p0, p1, p2, p3 = quad
-    width = max(np.linalg.norm(p0 - p1), np.linalg.norm(p2 - p3))
-    height = max(np.linalg.norm(p0 - p3), np.linalg.norm(p1 - p2))
-    tall = int(width) > 0 and int(height) / int(width) >= TALL_CROP_RATIO
-    vector = (p3 - p0) if tall else (p1 - p0)
-    if flipped:
-        vector = -vector
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else np.array([1.0, 0.0])
-
-
-def page_angle(quads: Sequence[np.ndarray], directions: Sequence[np.ndarray]) -> float:
-    """The dominant reading direction of the page in radians (image pixels, y down; 0 = left to right).
-
-    A length-weighted vote: each elongated line adds its direction as a unit vector weighted by its
-    length, so a few odd lines (a seal's curved lettering, a stray diagonal) cannot turn the frame.
-    """
-    total = np.zeros(2)
-    for quad, direction in zip(quads, directions, strict=True):
-        sides = [np.linalg.norm(quad[i] - quad[(i + 1) % 4]) for i in range(4)]
-        long_side, short_side = max(sides), max(min(sides), 1e-6)
-        if long_side / short_side >= DIRECTION_MIN_ASPECT:
-            total += direction * long_side
-    if not total.any():
-        return 0.0
-    return math.atan2(total[1], total[0])
 
 
 def redness(rgb: np.ndarray, blur: bool = False) -> np.ndarray:
@@ -233,43 +181,44 @@ def image_box(quad: np.ndarray, width: int, height: int) -> Box:
     return Box(x0, y0, x1 - x0, y1 - y0)
 
 
-def to_lines(results: Sequence[Any], flips: Sequence[bool], size: tuple[int, int]) -> list[TextLine]:
-    """RapidOCR results (quad, text, score) as TextLines in reading order of the levelled frame.
+def resized(pixels: np.ndarray, long_side: int, max_enlarge: float = 1.0) -> tuple[np.ndarray, float]:
+    """`pixels` scaled so its long side is `long_side` (enlarged at most `max_enlarge` times), and the scale."""
+    scale = min(long_side / max(pixels.shape[:2]), max_enlarge)
+    if abs(scale - 1.0) < 1e-3:
+        return pixels, 1.0
+    size = (max(1, round(pixels.shape[1] * scale)), max(1, round(pixels.shape[0] * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(pixels, size, interpolation=interpolation), scale
 
-    `flips` says for each result whether the direction classifier turned its crop; `size` is the
-    image's (width, height).
-    """
-    width, height = size
-    kept = [(np.asarray(quad, dtype=np.float64).reshape(4, 2), str(text).strip(), float(score), flip)
-            for (quad, text, score, *_), flip in zip(results, flips, strict=True)
-            if str(text).strip() and float(score) >= MIN_SCORE]
-    if not kept:
-        return []
-    quads = [quad for quad, _, _, _ in kept]
-    angle = page_angle(quads, [reading_direction(quad, flip) for quad, _, _, flip in kept])
-    cos, sin = math.cos(angle), math.sin(angle)
-    # Rotating every point by -angle turns the page's reading direction into +x (rows level, later
-    # rows further down); shifted so the layout frame starts at 0.
-    level = np.array([[cos, sin], [-sin, cos]])
-    levelled = [quad @ level.T for quad in quads]
-    origin = np.floor(np.min(np.vstack(levelled), axis=0))
-    lines = []
-    for (quad, text, score, _), flat in zip(kept, levelled, strict=True):
-        x0, y0, x1, y1 = bounds(flat - origin)
-        layout = Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
-        lines.append(TextLine(text, min(max(score, 0.0), 1.0), image_box(quad, width, height), layout_box=layout))
-    return sorted(lines, key=lambda line: (line.layout_box.y, line.layout_box.x))
+
+def as_bgr(gray: np.ndarray) -> np.ndarray:
+    """The three-channel uint8 array the ONNX models read."""
+    return np.ascontiguousarray(np.repeat(gray[..., None], 3, axis=2))
+
+
+def turned_half(quad: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A box of a card of `width`×`height` after the card turns 180°, corners still TL, TR, BR, BL."""
+    turned = np.stack([width - quad[:, 0], height - quad[:, 1]], axis=1)
+    return np.roll(turned, 2, axis=0)
 
 
 class RapidOcrEngine:
-    """PP-OCRv4 (Chinese and Latin) via RapidOCR on ONNX Runtime, CPU only; models load once."""
+    """PP-OCRv4 (Chinese and Latin) via RapidOCR on ONNX Runtime, CPU only; models load once.
+
+    RapidOCR's three models are driven stage by stage rather than through its all-in-one call: a
+    coarse detection on a small copy finds the card (`ocr.geometry`), the card is rectified and
+    levelled, detected again at a working size, turned by the direction classifier's vote, its seal
+    lettering dropped, and only then are the remaining lines recognised, one crop per inference.
+    """
 
     name = "rapidocr"
 
-    def __init__(self, intra_op_threads: int | None = None, red_dropout: bool = True) -> None:
+    def __init__(self, intra_op_threads: int | None = None, red_dropout: bool = True,
+                 rec_height: int = REC_HEIGHT) -> None:
         """`intra_op_threads`: ONNX Runtime threads per inference (default: CERTGUARD_OCR_THREADS,
         else DEFAULT_THREADS; capped at the core count). `red_dropout`: read red-tinted pixels
-        through the red channel (see `red_dropout_gray`) instead of the colour image."""
+        through the red channel (see `red_dropout_gray`) instead of plain luminance.
+        `rec_height`: pixel height line crops are recognised at (see REC_HEIGHT)."""
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:
@@ -279,35 +228,83 @@ class RapidOcrEngine:
         self.threads = max(1, min(int(threads), os.cpu_count() or 1))
         self.red_dropout = red_dropout
         try:
-            # text_score 0: every detected line is returned so results stay aligned with the
-            # classifier's per-crop decisions; low scores are dropped in `to_lines`.
-            self._ocr = RapidOCR(intra_op_num_threads=self.threads, inter_op_num_threads=1, text_score=0.0)
+            self._ocr = RapidOCR(intra_op_num_threads=self.threads, inter_op_num_threads=1)
         except Exception as exc:  # a damaged install: missing model file, unloadable ONNX Runtime
             raise EngineUnavailable(f"RapidOCR could not load its models: {exc}") from exc
-        self._classifier = _RecordingClassifier(self._ocr.text_cls)
-        self._ocr.text_cls = self._classifier
+        # Images reach the detector already sized (COARSE_SIDE, DET_SIDE); "max" keeps them so.
+        self._ocr.text_det.limit_type = "max"
+        self._ocr.text_rec.rec_image_shape = [3, rec_height, round(rec_height * REC_MIN_RATIO)]
+        self._ocr.text_rec.rec_batch_num = 1
 
-    def read(self, image: Image.Image) -> list[TextLine]:
-        """Lines in `image`'s pixel coordinates, in reading order of the levelled page."""
-        rgb, scale = working_rgb(image)
+    def read(self, image: Image.Image, debug: DebugSink | None = None) -> list[TextLine]:
+        """Lines with boxes in `image`'s pixels and layout boxes in the rectified, upright card's."""
+        debug = debug if debug is not None else DebugSink()
         try:
-            results, _ = self._ocr(self._input(rgb))
+            return self._read(image, debug)
+        except OcrError:
+            raise
         except Exception as exc:
             raise OcrError(f"RapidOCR failed: {exc}") from exc
-        decisions = self._classifier.take()
-        if not results:
-            return []
-        if decisions is None or len(decisions) != len(results):
-            decisions = [("0", 1.0)] * len(results)  # no direction information: take crops as cut
-        quads = [np.asarray(result[0], dtype=np.float64).reshape(4, 2) for result in results]
-        seal = seal_lettering(rgb, quads)
-        kept = [((quad / scale, *result[1:]), self._classifier.flipped(decision))
-                for quad, result, decision, drop in zip(quads, results, decisions, seal, strict=True) if not drop]
-        return to_lines([result for result, _ in kept], [flip for _, flip in kept], image.size)
 
-    def _input(self, rgb: np.ndarray) -> np.ndarray:
-        """The contiguous BGR uint8 array RapidOCR reads: the red-dropout grey in all three channels,
-        or the colour image."""
-        if self.red_dropout:
-            return np.ascontiguousarray(np.repeat(red_dropout_gray(rgb)[..., None], 3, axis=2))
-        return np.ascontiguousarray(rgb[..., ::-1])
+    def _read(self, image: Image.Image, debug: DebugSink) -> list[TextLine]:
+        rgb, scale = working_rgb(image)
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        coarse, coarse_scale = resized(gray, COARSE_SIDE)
+        found = self._detect(coarse)
+        if not found:
+            return []
+        axis = reading_axis(found)
+        outline = find_card(coarse, found, axis)
+        outline = content_quad(found, coarse.shape) if outline is None else outline
+        debug.dump("card", cv2.cvtColor(coarse, cv2.COLOR_GRAY2RGB), [*found, outline])
+        corners = corners_for_reading(outline / coarse_scale, axis)
+        text_points = np.vstack(found) / coarse_scale
+        margin = CONTENT_MARGIN * text_height(found) / coarse_scale
+        card = rectify(rgb, corners, CARD_SIDE, keep=text_points, margin=margin)
+        card_gray = red_dropout_gray(card.pixels) if self.red_dropout else cv2.cvtColor(card.pixels, cv2.COLOR_RGB2GRAY)
+        debug.dump("rectified", card_gray)
+        detect_input, detect_scale = resized(card_gray, DET_SIDE, max_enlarge=DET_MAX_ENLARGE)
+        boxes = [box / detect_scale for box in self._detect(detect_input)]
+        crops = self._crops(card_gray, boxes)
+        if self._upside_down(crops, boxes):
+            card = half_turn(card)
+            card_gray = cv2.rotate(card_gray, cv2.ROTATE_180)
+            height, width = card_gray.shape[:2]
+            boxes = [turned_half(box, width, height) for box in boxes]
+            crops = self._crops(card_gray, boxes)
+        debug.dump("upright", card_gray, boxes)
+        lettering = seal_lettering(card.pixels, boxes)
+        kept = [(box, crop) for box, crop, drop in zip(boxes, crops, lettering, strict=True) if not drop]
+        if not kept:
+            return []
+        recognised, _ = self._ocr.text_rec([crop for _, crop in kept])
+        height, width = card_gray.shape[:2]
+        lines = []
+        for (box, _), (text, score) in zip(kept, recognised, strict=True):
+            text = str(text).strip()
+            if not text or float(score) < MIN_SCORE:
+                continue
+            x0, y0, x1, y1 = bounds(box)
+            layout = Box(max(x0, 0), max(y0, 0), max(1, min(x1, width) - max(x0, 0)), max(1, min(y1, height) - max(y0, 0)))
+            source = card.to_source(box) / scale
+            lines.append(TextLine(text, min(max(float(score), 0.0), 1.0), image_box(source, *image.size),
+                                  layout_box=layout))
+        return sorted(lines, key=lambda line: (line.layout_box.y, line.layout_box.x))
+
+    def _detect(self, gray: np.ndarray) -> list[np.ndarray]:
+        """Text-line quadrilaterals (TL, TR, BR, BL; float) in `gray`'s pixels."""
+        boxes, _ = self._ocr.text_det(as_bgr(gray))
+        return [] if boxes is None else [np.asarray(box, dtype=np.float64).reshape(4, 2) for box in boxes]
+
+    def _crops(self, gray: np.ndarray, boxes: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Each box cut out level (RapidOCR's perspective crop; tall crops turned a quarter)."""
+        return self._ocr.get_crop_img_list(as_bgr(gray), [box.astype(np.float32) for box in boxes])
+
+    def _upside_down(self, crops: Sequence[np.ndarray], boxes: Sequence[np.ndarray]) -> bool:
+        """Whether the direction classifier, asked about the longest lines, finds most of them turned."""
+        if not crops:
+            return False
+        longest = sorted(range(len(crops)), key=lambda i: -line_axis(boxes[i])[1])[:HALF_TURN_VOTERS]
+        _, decisions, _ = self._ocr.text_cls([crops[i] for i in longest])
+        vote = sum(float(score) * (1 if "180" in str(label) else -1) for label, score in decisions)
+        return vote > 0

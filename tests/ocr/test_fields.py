@@ -167,6 +167,17 @@ def test_rows_merge_lines_at_the_same_height_left_to_right():
     assert [row.text for row in rows] == ["姓名", "性别男"]
 
 
+def test_a_character_read_twice_where_two_boxes_overlap_is_kept_once(specs):
+    # The detector cut one row into overlapping boxes; the first box's last character is the
+    # second's first ("批准日期：2" + "2025-07-27").
+    label = line("批准日期：2", 60, 130)
+    value = line("2025-07-27", 60 + label.box.w - LATIN_WIDTH, 131)
+    assert [row.text for row in build_rows([label, value])] == ["批准日期:2025-07-27"]
+    # Touching boxes that do not overlap keep every character ("1" then "12月").
+    apart = line("2025年1", 60, 200)
+    assert [row.text for row in build_rows([apart, line("12月", 60 + apart.box.w + 2, 200)])] == ["2025年112月"]
+
+
 def test_classify_by_title_with_ocr_noise(specs):
     assert classify([line("中华人民共和国特种作业操怍证", 200, 30)], specs.values())[0] == "special_operation"
     assert classify([line("中华人民共和国", 300, 20), line("特种设备安全管理和作业人员证", 200, 60)],

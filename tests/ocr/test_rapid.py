@@ -12,8 +12,9 @@ from PIL import Image
 
 from ocr import engines
 from ocr.engines import EngineUnavailable, RapidOcrEngine, TesseractEngine, get_engine
-from ocr.engines.rapid import default_threads, red_dropout_gray, to_lines
+from ocr.engines.rapid import default_threads, red_dropout_gray
 from ocr.fields import read_fields
+from ocr.geometry import DebugSink
 from ocr.types import Box
 
 MIN_CONFIDENCE = 0.6
@@ -85,24 +86,12 @@ def test_two_label_value_pairs_on_one_row_are_split(rapid, specs, rendered_cards
     assert (fields["category"].value, fields["item"].value) == (values["category"], values["item"])
 
 
-def quad(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
-    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
-
-
-def test_lines_read_upwards_are_levelled_left_to_right_and_boxes_clipped():
-    # A card turned a quarter turn anticlockwise: lines run bottom to top, its top is the image's
-    # left. RapidOCR cut these tall crops from p0 (top-left) and the classifier turned them (flip).
-    results = [(quad(100, 50, 130, 400), "姓名：张伟", 0.99), (quad(160, 50, 190, 300), "性别：男", 0.98),
-               (quad(-5, 10, 20, 90), "边", 0.9), (quad(300, 300, 310, 310), "低", 0.2)]
-    lines = to_lines(results, [True, True, False, False], (400, 420))
-    assert [line.text for line in lines] == ["边", "姓名：张伟", "性别：男"]  # low score dropped
-    edge, first, second = lines
-    assert first.box == Box(100, 50, 30, 350) and edge.box == Box(0, 10, 20, 80)
-    assert abs(first.layout_box.w - 350) <= 2 and abs(first.layout_box.h - 30) <= 2
-    # Rows follow each other downwards; the second line starts 100 px further up the image,
-    # so 100 px further right once levelled.
-    assert second.layout_box.y > first.layout_box.y > edge.layout_box.y
-    assert abs(second.layout_box.x - first.layout_box.x - 100) <= 2
+def test_each_stage_dumps_a_debug_image(rapid, label_value, tmp_path):
+    lines = rapid.read(label_value.transpose(Image.Transpose.ROTATE_90), debug=DebugSink(tmp_path))
+    assert lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["01-card.png", "02-rectified.png", "03-upright.png"]
+    with Image.open(tmp_path / "03-upright.png") as upright:
+        assert upright.width > upright.height  # the quarter turn is undone: the card is landscape again
 
 
 def test_red_dropout_lightens_seal_ink_and_keeps_black_print():
