@@ -1,4 +1,4 @@
-"""The `certguard` command: serve, run job workers, manage users, import registers, scan folders."""
+"""The `certguard` command: serve, run job workers, manage users, import registers, scan folders, read QR codes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from flask import current_app
 from flask.cli import AppGroup, ScriptInfo, pass_script_info
 from sqlalchemy import select
 
-from ocr.load import ImageRejected
+from ocr.load import ImageRejected, load_image
+from ocr.qr import decode_qr
 from service import create_app
 from service.auth import bootstrap_admin, create_user, issue_token
 from service.db import alembic_config, close_session, db_session, get_engine, upgrade
@@ -151,6 +152,34 @@ def scan_one(path: Path, *, user: User, as_of: date | None, register: DictRegist
     except OSError as exc:
         return {"source": str(path), "error": {"code": "unreadable", "message": exc.strerror or str(exc)}}
     return check.to_contract()
+
+
+@cli.command(with_appcontext=False)
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def qr(images: tuple[Path, ...]) -> None:
+    """Decode the QR symbols in IMAGE files: one JSON line each, {"source", "payloads"}.
+
+    No database and no OCR, so it answers quickly where a full scan would not. An unusable file gets
+    a line with its error, the others are still read, and the exit status is 1.
+    """
+    failed = False
+    for path in images:
+        line = qr_one(path)
+        failed |= "error" in line
+        click.echo(json.dumps(line, ensure_ascii=False))
+    if failed:
+        raise SystemExit(1)
+
+
+def qr_one(path: Path) -> dict[str, Any]:
+    """One image's payloads, exactly as decoded, or why it could not be read."""
+    try:
+        loaded = load_image(path.read_bytes())
+    except ImageRejected as rejected:
+        return {"source": str(path), "error": {"code": rejected.code, "message": rejected.message}}
+    except OSError as exc:
+        return {"source": str(path), "error": {"code": "unreadable", "message": exc.strerror or str(exc)}}
+    return {"source": str(path), "payloads": [payload.text for payload in decode_qr(loaded.image).payloads]}
 
 
 def find_images(paths: Iterable[Path]) -> Iterator[Path]:
