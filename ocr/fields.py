@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from itertools import product
+from itertools import combinations, product
 
 from ocr.normalise import (
     date_spans,
@@ -77,6 +77,11 @@ ID_LOOKALIKES = {
     "L": "1", "Z": "27", "z": "27", "S": "5", "s": "5", "B": "83", "G": "6", "b": "6", "q": "9", "g": "9",
     "A": "4", "T": "7", "J": "1",
 }
+PRINT_ALIKES = {"0": "O", "1": "I", "8": "B", "5": "S", "2": "Z", "6": "G"}
+"""Digits and the letters printed alike in the sans-serif faces cards use. Where a code's structure
+(`FieldSpec.pattern`) wants a letter, a digit read there is re-read as its letter. Never the other
+way: a letter where the structure wants a digit is a typing slip a forger leaves, for the rules."""
+PATTERN_FIT_QUALITY = 0.9
 ID_CHECK_LOOKALIKES = {"x": "X", "×": "X", "K": "X", "k": "X"}
 MAX_ID_READINGS = 4  # a wrong reading passes MOD 11-2 one time in 11: more candidates than this and a
 # unique pass would no longer single out the printed number
@@ -559,6 +564,28 @@ def resolve_code(raw: str) -> tuple[str, float, bool]:
     return value, 1.0, False
 
 
+def fit_pattern(value: str, pattern: str) -> tuple[str, float]:
+    """(value, quality) of a code that should fully match `pattern`: when it does not, but reading
+    one or two digits as their print-alike letters (0→O, 1→I, …) makes exactly one reading fit,
+    that reading at PATTERN_FIT_QUALITY; otherwise the value as read at full quality, for the rules
+    to judge (a forger's malformed number must stay malformed)."""
+    compiled = re.compile(pattern)
+    if not value or compiled.fullmatch(value):
+        return value, 1.0
+    doubtful = [i for i, char in enumerate(value) if char in PRINT_ALIKES]
+    for count in (1, 2):
+        fits = set()
+        for positions in combinations(doubtful, count):
+            chars = list(value)
+            for i in positions:
+                chars[i] = PRINT_ALIKES[chars[i]]
+            if compiled.fullmatch(candidate := "".join(chars)):
+                fits.add(candidate)
+        if fits:
+            return (fits.pop(), PATTERN_FIT_QUALITY) if len(fits) == 1 else (value, 1.0)
+    return value, 1.0
+
+
 @dataclass(frozen=True)
 class Typed:
     """A normalised value, how well the text fitted its type, whether a check digit corroborates it,
@@ -596,6 +623,9 @@ def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
         return Typed(sex, 1.0 if sex else 0.0)
     if kind == "code":
         value, quality, checksum = resolve_code(raw)
+        if field_spec.pattern and not checksum:
+            value, fit_quality = fit_pattern(value, field_spec.pattern)
+            quality *= fit_quality
         if vocabulary and value:
             value, snap_quality = snap(value, vocabulary)
             quality *= snap_quality

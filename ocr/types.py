@@ -71,6 +71,9 @@ class FieldSpec:
     name: str
     labels: tuple[str, ...]
     value_type: str = "text"  # text | date | date_range | sex | code
+    pattern: str | None = None
+    """A regular expression every genuine value fully matches (a code's structure), used to re-read
+    letters and digits that print alike where the structure allows only one of them."""
 
 
 @dataclass(frozen=True)

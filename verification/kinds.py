@@ -199,7 +199,8 @@ class Kind:
     def document_spec(self) -> DocumentSpec:
         """The part of the kind the reader needs: titles, labels and known values."""
         fields = tuple(
-            FieldSpec(name, tuple(spec["labels"]), spec.get("type", "text"))
+            FieldSpec(name, tuple(spec["labels"]), spec.get("type", "text"),
+                      self.number_pattern.pattern if name == "number" else None)
             for name, spec in self.data["fields"].items()
         )
         categories = tuple(dict.fromkeys(row.category for row in self.catalogue))

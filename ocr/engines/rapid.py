@@ -13,7 +13,8 @@ with boxes in the source image's pixels (evidence) and layout boxes in the recti
 
 Red seals: the card is read as a grey in which red-tinted pixels take their red channel, so the
 seal almost vanishes and print under it is detected whole (`red_dropout_gray`), and lines printed
-in seal red inside a round red mark (the seal's own lettering) are dropped (`seal_lettering`).
+in seal red inside a round red mark (the seal's own lettering) are dropped and red print elsewhere
+(a title) is read from plain luminance (`line_inks`).
 There is no time limit per image (Tesseract's runs in a subprocess that can be killed; ONNX Runtime
 runs in this process).
 """
@@ -42,6 +43,8 @@ MIN_SCORE = 0.5
 SEAL_MIN_SIZE = 0.05
 """A seal's outline spans at least this fraction of the image's short side (a card photographed
 from afar is about half the frame, its seal about a fifth of the card)."""
+SEAL_MIN_LINES = 2.5
+"""…and at least this many lines of print high (a seal is stamped across two to four rows)."""
 SEAL_MAX_SIZE = 0.6
 """…and at most this fraction: a larger reddish area is a desk or a cover, not a seal."""
 SEAL_MAX_ASPECT = 1.6
@@ -52,6 +55,10 @@ SEAL_JOIN = 0.01
 of a seal, broken by wear or by the print under it, join into one outline."""
 RED_LETTERING_SHARE = 0.75
 """A line whose ink is at least this share seal-red, inside a seal, is the seal's own lettering."""
+SEAL_CONTAINED = 0.85
+"""A seal's lettering lies within the seal: a line reaching further out is print the seal covers."""
+RED_PRINT_SHARE = 0.5
+"""A line clear of every seal whose ink is at least this share red is red print (a title)."""
 INK_LEVEL = 128
 """Pixels darker than this are ink (black print, or saturated seal red)."""
 MAX_SIDE = 2000
@@ -66,7 +73,7 @@ DET_SIDE = 960
 """Long side of the rectified card as the line detector sees it."""
 DET_MAX_ENLARGE = 1.6
 """A small card (a low-resolution copy) is enlarged at most this much for detection."""
-REC_HEIGHT = 32
+REC_HEIGHT = 48
 """Height line crops are recognised at (PP-OCRv4's training height is 48)."""
 REC_MIN_RATIO = 320 / 48
 """Shorter crops are padded to this width-to-height ratio (RapidOCR's `rec_img_shape`)."""
@@ -120,34 +127,45 @@ def red_dropout_gray(rgb: np.ndarray) -> np.ndarray:
     return np.where(redness(rgb, blur=True) >= SEAL_TINT_MARGIN, rgb[..., 0], luminance).astype(np.uint8)
 
 
-def seal_outlines(rgb: np.ndarray) -> list[Box]:
-    """Bounding boxes of round red-tinted marks (official seals) on an H×W×3 RGB array.
+def seal_outlines(rgb: np.ndarray, line_height: float = 0.0) -> list[Box]:
+    """Bounding boxes of round red-tinted marks (official seals) on an H×W×3 RGB array; a seal spans
+    at least SEAL_MIN_LINES lines of print `line_height` high, so a red title's big characters are not seals.
 
     The tint, not `ocr.preprocess.red_mask`, finds them: on a photo the seal is often washed out
     to pink, far from pure red."""
     short = min(rgb.shape[:2])
+    smallest = max(SEAL_MIN_SIZE * short, SEAL_MIN_LINES * line_height)
     size = max(3, round(SEAL_JOIN * short))
     tinted = (redness(rgb, blur=True) >= SEAL_TINT_MARGIN).astype(np.uint8)
     joined = cv2.dilate(tinted, np.ones((size, size), np.uint8))
     _, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     outlines = []
     for x, y, w, h, _ in stats[1:]:
-        sized = SEAL_MIN_SIZE * short <= min(w, h) and max(w, h) <= SEAL_MAX_SIZE * short
+        sized = smallest <= min(w, h) and max(w, h) <= SEAL_MAX_SIZE * short
         if sized and max(w, h) <= SEAL_MAX_ASPECT * min(w, h):
             outlines.append(Box(int(x), int(y), int(w), int(h)))
     return outlines
 
 
-def seal_lettering(rgb: np.ndarray, quads: Sequence[np.ndarray]) -> list[bool]:
-    """Per line: is it printed in seal-red ink inside a seal (the seal's name, 专用章, its star)?
+SEAL_LETTERING, RED_PRINT, DARK_PRINT = "seal lettering", "red print", "dark print"
 
-    Such text is not the card's: read as a line beside a value (often the authority, where the seal
-    is stamped by design) it would run into that value with full confidence. Red print outside a
-    seal (a red title) and black print under a seal are kept.
+
+def contained(box: Box, outer: Box) -> float:
+    """Share of `box`'s area inside `outer`."""
+    w = min(box.x + box.w, outer.x + outer.w) - max(box.x, outer.x)
+    h = min(box.y + box.h, outer.y + outer.h) - max(box.y, outer.y)
+    return max(w, 0) * max(h, 0) / max(box.w * box.h, 1)
+
+
+def line_inks(rgb: np.ndarray, quads: Sequence[np.ndarray]) -> list[str]:
+    """Per line, what it is printed in: SEAL_LETTERING (seal-red ink within a seal: the seal's name,
+    专用章, its star), RED_PRINT (mostly red ink elsewhere: a red title) or DARK_PRINT.
+
+    Seal lettering is not the card's text: read as a line beside a value (often the authority, where
+    the seal is stamped by design) it would run into that value with full confidence, so it is
+    dropped. Red print is read from plain luminance, where the seal dropout would wash it out.
     """
-    seals = seal_outlines(rgb)
-    if not seals:
-        return [False] * len(quads)
+    seals = seal_outlines(rgb, text_height(quads))
     height, width = rgb.shape[:2]
     # Dark pixels are black print (on a photo, black text under a seal takes a pinkish cast),
     # unless plainly red; light ones count as red ink when tinted (a washed-out seal).
@@ -155,15 +173,20 @@ def seal_lettering(rgb: np.ndarray, quads: Sequence[np.ndarray]) -> list[bool]:
     dark = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) < INK_LEVEL
     red = strong | ((redness(rgb) >= SEAL_TINT_MARGIN) & ~dark)
     ink = red | dark
-    flags = []
+    inks = []
     for quad in quads:
         box = image_box(quad, width, height)
-        cx, cy = box.x + box.w / 2, box.y + box.h / 2
-        inside = any(s.x <= cx <= s.x + s.w and s.y <= cy <= s.y + s.h for s in seals)
+        overlaps = [contained(box, seal) for seal in seals]
+        inside, clear = any(o >= SEAL_CONTAINED for o in overlaps), not any(overlaps)
         region = np.s_[box.y:box.y + box.h, box.x:box.x + box.w]
-        inked = int(ink[region].sum())
-        flags.append(inside and inked > 0 and int(red[region].sum()) >= RED_LETTERING_SHARE * inked)
-    return flags
+        inked, reddened = int(ink[region].sum()), int(red[region].sum())
+        if inked and inside and reddened >= RED_LETTERING_SHARE * inked:
+            inks.append(SEAL_LETTERING)
+        elif inked and clear and reddened >= RED_PRINT_SHARE * inked:
+            inks.append(RED_PRINT)
+        else:
+            inks.append(DARK_PRINT)
+    return inks
 
 
 def bounds(points: np.ndarray) -> tuple[int, int, int, int]:
@@ -265,19 +288,21 @@ class RapidOcrEngine:
         debug.dump("rectified", card_gray)
         detect_input, detect_scale = resized(card_gray, DET_SIDE, max_enlarge=DET_MAX_ENLARGE)
         boxes = [box / detect_scale for box in self._detect(detect_input)]
-        crops = self._crops(card_gray, boxes)
-        if self._upside_down(crops, boxes):
+        if self._upside_down(card_gray, boxes):
             card = half_turn(card)
             card_gray = cv2.rotate(card_gray, cv2.ROTATE_180)
             height, width = card_gray.shape[:2]
             boxes = [turned_half(box, width, height) for box in boxes]
-            crops = self._crops(card_gray, boxes)
         debug.dump("upright", card_gray, boxes)
-        lettering = seal_lettering(card.pixels, boxes)
-        kept = [(box, crop) for box, crop, drop in zip(boxes, crops, lettering, strict=True) if not drop]
+        inks = line_inks(card.pixels, boxes) if self.red_dropout else [DARK_PRINT] * len(boxes)
+        kept = [(box, ink) for box, ink in zip(boxes, inks, strict=True) if ink != SEAL_LETTERING]
         if not kept:
             return []
-        recognised, _ = self._ocr.text_rec([crop for _, crop in kept])
+        sources = {DARK_PRINT: card_gray, RED_PRINT: cv2.cvtColor(card.pixels, cv2.COLOR_RGB2GRAY)}
+        crops = [crop for ink, source in sources.items() if (ink_boxes := [box for box, i in kept if i == ink])
+                 for crop in self._crops(source, ink_boxes)]
+        kept = [item for ink in sources for item in kept if item[1] == ink]  # the crops' order
+        recognised, _ = self._ocr.text_rec(crops)
         height, width = card_gray.shape[:2]
         lines = []
         for (box, _), (text, score) in zip(kept, recognised, strict=True):
@@ -300,11 +325,11 @@ class RapidOcrEngine:
         """Each box cut out level (RapidOCR's perspective crop; tall crops turned a quarter)."""
         return self._ocr.get_crop_img_list(as_bgr(gray), [box.astype(np.float32) for box in boxes])
 
-    def _upside_down(self, crops: Sequence[np.ndarray], boxes: Sequence[np.ndarray]) -> bool:
+    def _upside_down(self, gray: np.ndarray, boxes: Sequence[np.ndarray]) -> bool:
         """Whether the direction classifier, asked about the longest lines, finds most of them turned."""
-        if not crops:
+        if not boxes:
             return False
-        longest = sorted(range(len(crops)), key=lambda i: -line_axis(boxes[i])[1])[:HALF_TURN_VOTERS]
-        _, decisions, _ = self._ocr.text_cls([crops[i] for i in longest])
+        longest = sorted(boxes, key=lambda box: -line_axis(box)[1])[:HALF_TURN_VOTERS]
+        _, decisions, _ = self._ocr.text_cls(self._crops(gray, longest))
         vote = sum(float(score) * (1 if "180" in str(label) else -1) for label, score in decisions)
         return vote > 0

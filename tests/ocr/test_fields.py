@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocr.fields import build_rows, classify, extract_fields, read_fields, resolve_code, snap
+from ocr.fields import build_rows, classify, extract_fields, fit_pattern, read_fields, resolve_code, snap
 from ocr.types import Box, DocumentSpec, FieldSpec, TextLine
 
 CJK_WIDTH, LATIN_WIDTH, HEIGHT = 30, 16, 30
@@ -269,3 +269,24 @@ def test_debris_after_an_id_is_dropped_when_the_check_digit_then_holds():
 def test_too_many_doubtful_id_characters_are_not_resolved_by_the_check_digit():
     value, quality, checksum = resolve_code("5106Z2Z976Z3Z43578")
     assert checksum is False and "Z" in value
+
+
+CONSTRUCTION_NUMBER = r"^[\u4e00-\u9fa5][A-Z]\d{2}(?:19|20)\d{2}\d{6}$"
+
+
+@pytest.mark.parametrize(("read", "expected", "quality"), [
+    ("甘0042019961100", "甘O042019961100", 0.9),  # the city letter O read as a zero
+    ("豫1012019000123", "豫I012019000123", 0.9),
+    ("豫A012019000123", "豫A012019000123", 1.0),  # fits as read
+    ("浙R06Z021280184", "浙R06Z021280184", 1.0),  # a letter typed for a digit stays for the rules
+    ("豫A01201900012", "豫A01201900012", 1.0),  # a digit short: nothing to re-read
+])
+def test_a_code_is_fitted_to_its_structure_only_by_reading_digits_as_letters(read, expected, quality):
+    assert fit_pattern(read, CONSTRUCTION_NUMBER) == (expected, quality)
+
+
+def test_the_number_field_carries_its_kinds_pattern(specs):
+    number = next(f for f in specs["construction_operation"].fields if f.name == "number")
+    lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("证书编号：甘0042019961100", 60, 130)]
+    reading = extract_fields(lines, specs["construction_operation"]).fields["number"]
+    assert number.pattern and (reading.value, reading.raw) == ("甘O042019961100", "甘0042019961100")
