@@ -26,6 +26,7 @@ from ocr.normalise import (
     "2019-07-25", "2019.07.25", "2019/7/25", "2019年7月25日", "2019年07月25日", "20190725",
     "2019 年 7 月 25 日", "２０１９－０７－２５", "2019。07。25", "2O19-O7-25", "2019-07-2５", "2019.O7.25",
     "20l9.07.25", "2019-07-25 ", "：2019-07-25",
+    "2019-0725", "201907-25",  # a small separator lost in a blurred photo: two-digit month and day still tell
 ])
 def test_printed_date_styles_become_iso(printed):
     assert normalise_date(printed) == "2019-07-25"
@@ -44,6 +45,7 @@ def test_text_with_two_dates_is_not_a_single_date():
     "2019-07-25 至 2025-07-24", "2019.07.25-2025.07.24", "自2019年07月25日至2025年07月24日",
     "2019-07-25-2025-07-24", "20190725—20250724", "2019.07.25 ~ 2025.07.24", "2019-07-25到2025-07-24",
     "2019-07-25全2025-07-24",  # 至 misread under a seal: the separator does not matter
+    "2019-0725至2025-0724",
 ])
 def test_date_ranges(printed):
     assert normalise_date_range(printed) == ("2019-07-25", "2025-07-24")
