@@ -312,6 +312,15 @@ def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], value_
     return None
 
 
+def crosses_into_label(glyphs: Sequence[Glyph], text: str, start: int, end: int,
+                       table: dict[str, tuple[str, ...]]) -> bool:
+    """Whether text[start:end] runs from one engine line into the next where that next line begins
+    with a label of its own: "锅炉作业" + "项目代号：…" spells 作业项目, which is no label there. A
+    letter-spaced label cut into lines ("姓" + "名：张伟") is still one label."""
+    return any(glyphs[j].line is not glyphs[j - 1].line and any(text.startswith(label, j) for label in table)
+               for j in range(start + 1, end))
+
+
 def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[LabelHit]:
     """All label occurrences, row by row, left to right, without overlaps."""
     hits = []
@@ -323,6 +332,8 @@ def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[
             else:
                 run_on = run_on_label_at(text, i, table, value_before)
                 found = (run_on, 1.0) if run_on else None
+            if found is not None and crosses_into_label(row.glyphs, text, i, i + len(found[0]), table):
+                found = None
             if found is None:
                 # Text after a label that is not a separator: that label has a value.
                 value_before = value_before or (any(h.row == r for h in hits) and text[i] not in SEPARATORS)

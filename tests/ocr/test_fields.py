@@ -290,3 +290,11 @@ def test_the_number_field_carries_its_kinds_pattern(specs):
     lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("证书编号：甘0042019961100", 60, 130)]
     reading = extract_fields(lines, specs["construction_operation"]).fields["number"]
     assert number.pattern and (reading.value, reading.raw) == ("甘O042019961100", "甘0042019961100")
+
+
+def test_a_label_is_not_spelled_across_a_value_and_the_next_label(specs):
+    # "作业种类：锅炉作业" and "项目代号：电站锅炉司炉" side by side: 作业 + 项目 spells the item label 作业项目.
+    first = line("作业种类：锅炉作业", 60, 130)
+    lines = [line("特种设备作业人员证", 200, 30), first, line("项目代号：电站锅炉司炉", 60 + first.box.w + 40, 130)]
+    assert values(extract_fields(lines, specs["special_equipment"])) == {
+        "category": "锅炉作业", "item": "电站锅炉司炉"}
