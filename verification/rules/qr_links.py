@@ -1,87 +1,38 @@
-"""QR rules: a QR must be there where the kind carries one, and point to an official query host.
+"""QR rules: a QR must be there where the kind carries one, point to an official query host, and
+carry the printed number.
 
 Forgers sell cards whose QR opens a fake government query page on a look-alike domain, so where the
 QR points is the strongest single tell. Hosts come from the kind files; nothing here is hard-coded
-to one certificate.
+to one certificate. How a host is parsed and how a look-alike is recognised is in
+`verification.hosts`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import unicodedata
-from difflib import SequenceMatcher
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import idna
-
+from ocr.types import QrPayload
 from verification.findings import Finding, finding
+from verification.hosts import Host, OfficialHosts, link_host
 from verification.kinds import Kind
 from verification.reading import CardReading, CheckContext, trusted_value
 
-# Characters and pairs that render alike in a URL bar; applied after NFKC, so full-width forms are gone.
-CONFUSABLE_CHARS = str.maketrans({
-    "0": "o", "1": "l", "i": "l", "|": "l",
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "l", "ј": "j", "ѕ": "s",
-    "ԁ": "d", "ɡ": "g", "ո": "n", "ν": "v", "ο": "o", "α": "a",
-})
-CONFUSABLE_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
-LOOKALIKE_SIMILARITY = 0.85
 NUMBER_TOKEN = re.compile(r"[0-9A-Za-z\u4e00-\u9fa5]+")
+SHOWN_OFFICIAL_HOSTS = 5
+TRICKS = {
+    "idn-confusable": "letters from another script that look Latin",
+    "homoglyph": "characters that look alike",
+    "hyphenation": "hyphens or no dots where the official name has dots",
+    "official-name-as-subdomain": "the official name as a subdomain of another domain",
+    "official-name-embedded": "the official name inside a longer name",
+    "official-name-under-other-suffix": "the official name under another suffix",
+    "edit-distance": "a character or two changed",
+}
 
 
-def url_host(payload: str) -> str | None:
-    """The host a payload opens, decoded from punycode; None when the payload is not a web link."""
-    text = payload.strip()
-    if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
-        if not re.match(r"^[^\s/]+\.[^\s/]+(/|$)", text):
-            return None
-        text = "http://" + text
-    host = (urlsplit(text).hostname or "").rstrip(".")
-    if not host:
-        return None
-    try:
-        return idna.decode(host)
-    except idna.IDNAError:
-        return host.lower()
-
-
-def skeleton(host: str) -> str:
-    """A host reduced to how it looks: confusable characters folded, separators dropped."""
-    text = unicodedata.normalize("NFKC", host).lower()
-    for pair, single in CONFUSABLE_PAIRS:
-        text = text.replace(pair, single)
-    return re.sub(r"[.\-_]", "", text.translate(CONFUSABLE_CHARS))
-
-
-def is_official(host: str, kind: Kind) -> bool:
-    """Listed hosts, subdomains of listed government hosts, and the agencies' own domains."""
-    if host in kind.official_hosts:
-        return True
-    governed = [h for h in kind.official_hosts if h.endswith(".gov.cn")] + list(kind.agency_domains)
-    return any(host.endswith("." + parent) for parent in governed)
-
-
-def imitated_host(host: str, kind: Kind) -> str | None:
-    """The official host this one imitates, if it looks like one without being it."""
-    candidates = sorted(kind.official_hosts | set(kind.agency_domains))
-    for official in candidates:
-        if official in host:  # e.g. cx.mem.gov.cn.example.net
-            return official
-    shape = skeleton(host)
-    for official in candidates:
-        official_shape = skeleton(official)
-        if official_shape in shape or SequenceMatcher(None, shape, official_shape).ratio() >= LOOKALIKE_SIMILARITY:
-            return official
-    return None
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+def official_hosts(kind: Kind) -> OfficialHosts:
+    return OfficialHosts.of(kind.official_hosts, kind.agency_domains)
 
 
 def check_qr_presence(reading: CardReading, context: CheckContext) -> list[Finding]:
@@ -99,24 +50,36 @@ def check_qr_hosts(reading: CardReading, context: CheckContext) -> list[Finding]
     kind = context.kind
     if kind is None:
         return []
+    official = official_hosts(kind)
     findings = []
     for payload in reading.qr.payloads:
-        host = url_host(payload.text)
-        if host is None or is_official(host, kind):
-            continue
-        box = payload.box.as_list() if payload.box else None
-        lookalike = None if _is_ip(host) else imitated_host(host, kind)
-        if lookalike:
-            findings.append(finding(
-                "QR_LOOKALIKE_HOST", f"The QR opens {host}, which imitates the official {lookalike}.",
-                field="qr", read=payload.text, host=host, expected=lookalike, box=box,
-            ))
-        else:
-            findings.append(finding(
-                "QR_UNOFFICIAL_HOST", f"The QR opens {host}, which is not an official query host for a {kind.name}.",
-                field="qr", read=payload.text, host=host, expected=sorted(kind.official_hosts)[:5], box=box,
-            ))
+        host = link_host(payload.text)
+        if host is not None and not official.is_official(host):
+            findings.append(host_finding(payload, host, official, kind))
     return findings
+
+
+def host_finding(payload: QrPayload, host: Host, official: OfficialHosts, kind: Kind) -> Finding:
+    """QR_LOOKALIKE_HOST naming the official host imitated and the trick, else QR_UNOFFICIAL_HOST."""
+    evidence = {
+        "field": "qr", "read": payload.text, "host": host.text,
+        "punycode": host.ascii if host.is_idn else None, "registered_domain": host.registered_domain,
+        "box": payload.box.as_list() if payload.box else None,
+    }
+    imitation = official.imitated(host)
+    if imitation:
+        how = "; ".join(TRICKS[trick] for trick in imitation.tricks)
+        return finding("QR_LOOKALIKE_HOST", f"The QR opens {host.text}, which imitates the official "
+                       f"{imitation.official} ({how}).", **evidence, expected=imitation.official,
+                       trick=list(imitation.tricks))
+    if host.is_ip:
+        why = "an IP address, which cannot be told from a fake by its host; check the page by hand"
+    elif host.ascii in kind.data["qr"].get("unconfirmed_hosts", []):
+        why = "listed for this kind only as unconfirmed; check that the page is the agency's own"
+    else:
+        why = f"not an official query host for a {kind.name}"
+    return finding("QR_UNOFFICIAL_HOST", f"The QR opens {host.text}, {why}.", **evidence,
+                   expected=sorted(official.hosts)[:SHOWN_OFFICIAL_HOSTS])
 
 
 def payload_numbers(payload: str, kind: Kind) -> set[str]:
