@@ -41,6 +41,8 @@ SNAP_MARGIN = 0.05
 氧化工艺作业/过氧化工艺作业 (similarity 0.92), where a noisy reading must not pick one at random."""
 PREFIX_QUALITY = 0.9
 """Snap quality of a reading that is a whole term followed by debris."""
+SPECKED_LABEL_QUALITY = 0.95
+"""Match quality of a label with a stray separator inside it."""
 FUZZY_LABEL_MIN_LENGTH = 4
 """Labels this long may match with one wrong character (发证机天 for 发证机关); shorter ones must be exact."""
 MID_LINE_LABEL_MIN_LENGTH = 4
@@ -275,11 +277,20 @@ def can_start_label(glyphs: Sequence[Glyph], i: int) -> bool:
     return i == 0 or glyphs[i].gap_before or glyphs[i - 1].char in SEPARATORS
 
 
-def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tuple[str, float] | None:
-    """The label at text[i:], exact (longest first) or with one wrong character if that is unambiguous."""
+def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tuple[str, float, int] | None:
+    """(label, quality, characters consumed) at text[i:]: exact (longest first); else with a stray
+    separator inside it ("有/效期", a speck read as a slash); else with one wrong character if that is
+    unambiguous."""
     exact = [label for label in table if text.startswith(label, i)]
     if exact:
-        return max(exact, key=len), 1.0
+        label = max(exact, key=len)
+        return label, 1.0, len(label)
+    specked = [label for label in table if len(label) >= 2 and (window := text[i:i + len(label) + 1])
+               and len(window) == len(label) + 1
+               and any(window[k] in SEPARATORS and window[:k] + window[k + 1:] == label for k in range(1, len(label)))]
+    if specked:
+        label = max(specked, key=len)
+        return label, SPECKED_LABEL_QUALITY, len(label) + 1
     fuzzy = {}
     for label in table:
         if len(label) < FUZZY_LABEL_MIN_LENGTH:
@@ -289,7 +300,7 @@ def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tupl
             fuzzy[label] = table[label]
     if len(set(fuzzy.values())) == 1:
         label = max(fuzzy, key=len)
-        return label, 1 - 1 / len(label)
+        return label, 1 - 1 / len(label), len(label)
     return None
 
 
@@ -331,17 +342,17 @@ def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[
                 found = match_label_at(text, i, table)
             else:
                 run_on = run_on_label_at(text, i, table, value_before)
-                found = (run_on, 1.0) if run_on else None
-            if found is not None and crosses_into_label(row.glyphs, text, i, i + len(found[0]), table):
+                found = (run_on, 1.0, len(run_on)) if run_on else None
+            if found is not None and crosses_into_label(row.glyphs, text, i, i + found[2], table):
                 found = None
             if found is None:
                 # Text after a label that is not a separator: that label has a value.
                 value_before = value_before or (any(h.row == r for h in hits) and text[i] not in SEPARATORS)
                 i += 1
                 continue
-            label, quality = found
-            hits.append(LabelHit(r, i, i + len(label), table[label], quality))
-            i += len(label)
+            label, quality, length = found
+            hits.append(LabelHit(r, i, i + length, table[label], quality))
+            i += length
             value_before = False
     return hits
 

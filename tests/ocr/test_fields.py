@@ -24,7 +24,7 @@ def values(result) -> dict[str, str | None]:
     return {name: reading.value for name, reading in result.fields.items()}
 
 
-@pytest.mark.parametrize("printed", ["姓名：张伟", "姓 名: 张伟", "姓　名　张伟", "姓名:张伟", "姓  名  ：  张 伟", "姓名 “张伟"])
+@pytest.mark.parametrize("printed", ["姓/名：张伟", "姓名：张伟", "姓 名: 张伟", "姓　名　张伟", "姓名:张伟", "姓  名  ：  张 伟", "姓名 “张伟"])
 def test_label_spacing_and_colon_variants(specs, printed):
     result = extract_fields([title(), line(printed, 300, 130)], specs["special_operation"])
     assert result.fields["name"].value == "张伟"
