@@ -29,6 +29,7 @@ from ocr.normalise import (
     range_ends,
     to_half_width,
 )
+from ocr.places import fix_authority
 from ocr.types import Box, DocumentSpec, FieldReading, FieldSpec, ReadFields, TextLine
 
 CLASSIFY_THRESHOLD = 0.75
@@ -653,6 +654,9 @@ def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
             quality *= snap_quality
         return Typed(value or None, quality, checksum)
     text = normalise_text(raw)
+    if field_spec.agencies and text:
+        text, quality = fix_authority(text, field_spec.agencies)
+        return Typed(text, quality)
     if vocabulary and text:
         confidences = [g.confidence for g in candidate.glyphs] if text == candidate.chars else None
         text, quality = snap(text, vocabulary, confidences)

@@ -74,6 +74,9 @@ class FieldSpec:
     pattern: str | None = None
     """A regular expression every genuine value fully matches (a code's structure), used to re-read
     letters and digits that print alike where the structure allows only one of them."""
+    agencies: tuple[str, ...] = ()
+    """For an issuing authority (a place name and an agency): the agencies that issue this kind,
+    so a near miss of place or agency is re-read as the real name (`ocr.places`)."""
 
 
 @dataclass(frozen=True)

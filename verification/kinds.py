@@ -50,6 +50,8 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "labels": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
                     "type": {"enum": ["text", "date", "date_range", "sex", "code"]},
+                    # An authority's name is a place and an agency: the agencies that issue this kind.
+                    "agencies": {"type": "array", "items": {"type": "string", "minLength": 2}},
                 },
             },
         },
@@ -200,7 +202,7 @@ class Kind:
         """The part of the kind the reader needs: titles, labels and known values."""
         fields = tuple(
             FieldSpec(name, tuple(spec["labels"]), spec.get("type", "text"),
-                      self.number_pattern.pattern if name == "number" else None)
+                      self.number_pattern.pattern if name == "number" else None, tuple(spec.get("agencies", ())))
             for name, spec in self.data["fields"].items()
         )
         categories = tuple(dict.fromkeys(row.category for row in self.catalogue))

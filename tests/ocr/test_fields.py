@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocr.fields import build_rows, classify, extract_fields, fit_pattern, read_fields, resolve_code, snap
+from ocr.places import PLACE_FIX_QUALITY
 from ocr.types import Box, DocumentSpec, FieldSpec, TextLine
 
 CJK_WIDTH, LATIN_WIDTH, HEIGHT = 30, 16, 30
@@ -220,12 +221,19 @@ def test_each_end_of_a_range_has_its_own_box_and_confidence(specs):
 
 
 def test_one_doubtful_character_lowers_the_value_confidence(specs):
-    printed = line("签发机关：北京市应急管于局", 60, 130)
+    printed = line("姓名：欧阳于伟", 60, 130)
     per_char = tuple(0.2 if char == "于" else 0.95 for char in printed.text)
     printed = TextLine(printed.text, 0.9, printed.box, char_confidences=per_char)
-    reading = extract_fields([title(), printed], specs["special_operation"]).fields["authority"]
-    assert reading.confidence == pytest.approx((0.95 * 7 + 0.2) / 8 / 2 + 0.2 / 2, abs=1e-3)
+    reading = extract_fields([title(), printed], specs["special_operation"]).fields["name"]
+    assert reading.confidence == pytest.approx((0.95 * 3 + 0.2) / 4 / 2 + 0.2 / 2, abs=1e-3)
     assert reading.confidence < 0.6
+
+
+def test_an_authority_re_read_from_a_near_miss_keeps_the_raw_reading_and_loses_confidence(specs):
+    reading = extract_fields([title(), line("签发机关：北京市应急管于局", 60, 130)],
+                             specs["special_operation"]).fields["authority"]
+    assert (reading.value, reading.raw) == ("北京市应急管理局", "北京市应急管于局")
+    assert reading.confidence == pytest.approx(0.95 * PLACE_FIX_QUALITY)
 
 
 def test_low_confidence_debris_beside_a_value_is_dropped(specs):
