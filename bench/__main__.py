@@ -1,7 +1,7 @@
 """python -m bench [--count N] [--seed S] [--engines rapidocr,tesseract,tesseract-whole] [--out bench/REPORT.md]
 
 Generates a fresh genuine set from a seed no test uses into a temporary directory, reads it and the
-committed samples with each engine, and writes the report.
+committed samples with each engine, decodes ZXing's QR black-box photos, and writes the report.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pathlib import Path
 # subprocess inherits the environment. Forced, so the figures do not depend on the caller's shell.
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
+from bench.qr import DEFAULT_ROOT as QR_ROOT  # noqa: E402
+from bench.qr import qr_section  # noqa: E402
 from bench.report import SetRuns, render  # noqa: E402
 from bench.run import ENGINE_NAMES, run_engine, sample_images  # noqa: E402
 from ocr.engines import DEFAULT_ENGINE  # noqa: E402
@@ -45,6 +47,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated, from: " + ", ".join(ENGINE_NAMES))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "REPORT.md")
     parser.add_argument("--no-committed", action="store_true", help="skip samples/committed")
+    parser.add_argument("--qr-root", type=Path, default=QR_ROOT,
+                        help="ZXing's QR black-box photos for the QR section (default %(default)s)")
+    parser.add_argument("--no-qr", action="store_true", help="skip the QR decoding section")
     args = parser.parse_args(argv)
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = [e for e in args.engines if e not in ENGINE_NAMES]
@@ -58,7 +63,7 @@ def command_line(args: argparse.Namespace) -> str:
     out = str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
     line = (f".venv/bin/python -m bench --count {args.count} --seed {args.seed} "
             f"--engines {','.join(args.engines)} --out {out}")
-    return line + (" --no-committed" if args.no_committed else "")
+    return line + (" --no-committed" if args.no_committed else "") + (" --no-qr" if args.no_qr else "")
 
 
 def git(*argv: str) -> str:
@@ -149,11 +154,19 @@ def main(argv: list[str] | None = None) -> int:
             "document of no known kind; seed 1)",
             [run_engine(e, committed_images, specs, kind_fields, "committed") for e in args.engines])
 
+    qr = None
+    if not args.no_qr:
+        print(f"QR decoding over {args.qr_root}", file=sys.stderr, flush=True)
+        try:
+            qr = qr_section(args.qr_root)
+        except FileNotFoundError as exc:
+            qr = f"## QR decoding\n\nNot run: {exc}.\n"
+
     facts = machine_facts(started, time.perf_counter() - clock, generation, load_before)
     text = render(generated=generated, committed=committed, default=DEFAULT_ENGINE, machine=facts,
                   command=command_line(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    args.out.write_text(text + ("\n" + qr if qr else ""), encoding="utf-8")
     dump_scores(ROOT / "bench" / "out" / "scores.json", generated, committed)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
