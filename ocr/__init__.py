@@ -4,10 +4,11 @@ Each stage is its own module with typed inputs and outputs (`ocr.types`), testab
 
 * `ocr.load.load_image(bytes) -> LoadedImage` — sniff, cap, decode, EXIF-rotate, RGB.
 * `ocr.engines.get_engine().read(image) -> list[TextLine]` — OCR, boxes in image pixels: PP-OCRv4
-  through RapidOCR by default, Tesseract (`ocr.preprocess` prepares images for it) as the other
-  engine; `CERTGUARD_OCR_ENGINE` chooses.
+  through RapidOCR by default, which finds, rectifies and turns the card first (`ocr.geometry`),
+  Tesseract (`ocr.preprocess` prepares images for it) as the other engine; `CERTGUARD_OCR_ENGINE`
+  chooses.
 * `ocr.fields.read_fields(lines, specs) -> ReadFields` — kind by title, fields by label anchors;
-  `ocr.normalise` turns printed values into canonical ones.
+  `ocr.normalise` turns printed values into canonical ones, `ocr.places` re-reads authorities.
 * `ocr.qr.decode_qr(image) -> QrReading` — QR payloads exactly as decoded.
 
 Kinds are passed in as `DocumentSpec`s; nothing here imports the verification or service packages.
