@@ -7,12 +7,12 @@ never the value.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from service.models import RegisterEntry, utcnow
@@ -128,8 +128,16 @@ class SqlRegister:
 
     def schemes(self) -> set[str]:
         if self._schemes is None:
-            self._schemes = set(self._session.scalars(select(RegisterEntry.scheme).distinct()))
+            self._schemes = set(self._distinct_schemes())
         return self._schemes
+
+    def _distinct_schemes(self) -> Iterator[str]:
+        """Each scheme by one index seek past the previous one: SELECT DISTINCT would read every row,
+        which with a million rows costs a check ~50 ms (bench/register.py)."""
+        scheme = self._session.scalar(select(func.min(RegisterEntry.scheme)))
+        while scheme is not None:
+            yield scheme
+            scheme = self._session.scalar(select(func.min(RegisterEntry.scheme)).where(RegisterEntry.scheme > scheme))
 
     def find(self, scheme: str, number: str) -> RegisterRecord | None:
         entry = self._session.scalars(select(RegisterEntry).where(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import inspect, select, text
 
 from service.db import db_session
+from service.models import RegisterEntry
 from service.registry import COLUMNS, ImportCounts, RegisterFileError, SqlRegister, import_records, read_register_csv
 from verification.facts import RegisterRecord
 
@@ -84,3 +86,30 @@ def test_import_adds_then_updates_and_lookups_find_rows(db_app):
         assert register.find("special_operation", "T2") == record("T2", "revoked", "李四")
         assert register.find("special_operation", "T9") is None
         assert register.find("special_equipment", "T1") is None
+
+
+def test_schemes_are_found_one_by_one_through_the_index(db_app):
+    with db_app.app_context():
+        session = db_session()
+        assert SqlRegister(session).schemes() == set()
+        rows = [RegisterRecord(scheme, number, None, None, None, None, None, None, None, "valid")
+                for scheme in ("special_operation", "construction_operation", "special_equipment")
+                for number in ("A1", "B2")]
+        import_records(session, rows, "a.csv")
+        assert SqlRegister(session).schemes() == {"special_operation", "construction_operation", "special_equipment"}
+
+
+def test_register_lookups_use_the_unique_index_on_scheme_and_number(db_app):
+    with db_app.app_context():
+        session = db_session()
+        indexes = inspect(session.get_bind()).get_indexes("register_entries")
+        assert any(index["column_names"] == ["scheme", "number"] and index["unique"] for index in indexes), indexes
+        import_records(session, [record(f"T{i}") for i in range(50)], "a.csv")
+        query = select(RegisterEntry).where(RegisterEntry.scheme == "special_operation", RegisterEntry.number == "T7")
+        sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+        if session.get_bind().dialect.name == "sqlite":
+            plan = " ".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+        else:
+            session.execute(text("SET LOCAL enable_seqscan = off"))  # a 50-row table is cheaper to scan
+            plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN {sql}")))
+        assert "ix_register_entries_scheme_number" in plan, plan
