@@ -38,8 +38,25 @@ class RegisterLookup(Protocol):
 
 
 @dataclass(frozen=True)
+class Sighting:
+    """One stored check's certificate number and holder, each value only as read with enough confidence."""
+
+    check_id: int | None  # None for the card being checked, not stored yet
+    scheme: str
+    number: str
+    name: str | None
+    id_number: str | None
+
+
+class SightingLookup(Protocol):
+    def find(self, scheme: str, number: str) -> list[Sighting]:
+        """Every stored check that read this certificate number."""
+
+
+@dataclass(frozen=True)
 class Facts:
     register: RegisterLookup | None = None
+    sightings: SightingLookup | None = None
 
 
 class DictRegister:
@@ -53,3 +70,16 @@ class DictRegister:
 
     def find(self, scheme: str, number: str) -> RegisterRecord | None:
         return self._rows.get((scheme, number))
+
+
+class DictSightings:
+    """Sightings held in memory, for tests and for judging a set of readings against each other."""
+
+    def __init__(self, sightings: list[Sighting]) -> None:
+        self._sightings = list(sightings)
+
+    def add(self, sighting: Sighting) -> None:
+        self._sightings.append(sighting)
+
+    def find(self, scheme: str, number: str) -> list[Sighting]:
+        return [s for s in self._sightings if (s.scheme, s.number) == (scheme, number)]

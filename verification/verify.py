@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from verification.findings import Finding
+from verification.findings import Finding, Severity
 from verification.kinds import CONTRACT_FIELDS
 from verification.reading import CardReading, CheckContext, id_number_of, trusted_value
-from verification.rules import catalogue, dates, legibility, numbers, qr_links, register
+from verification.rules import catalogue, dates, duplicates, legibility, numbers, qr_links, register
 from verification.verdict import decide
 
 Rule = Callable[[CardReading, CheckContext], list[Finding]]
@@ -31,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     qr_links.check_qr_hosts,
     qr_links.check_qr_number,
     register.check_register,
+    duplicates.check_duplicates,
 )
 
 
@@ -67,3 +68,14 @@ def contract(source: str, reading: CardReading, context: CheckContext, report: R
         "findings": [f.to_dict() for f in report.findings],
         "verdict": report.verdict,
     }
+
+
+def rejudge(result: dict[str, Any], code: str, findings: list[Finding]) -> dict[str, Any]:
+    """A stored contract with its `code` findings replaced by `findings`, and the verdict decided again.
+
+    For findings that depend on other checks (DUPLICATE_NUMBER): a later check can change an earlier one.
+    """
+    kept = [f for f in result["findings"] if f["code"] != code]
+    merged = kept + [f.to_dict() for f in findings]
+    verdict = decide(Finding(f["code"], Severity(f["severity"]), f["message"], f["evidence"]) for f in merged)
+    return {**result, "findings": merged, "verdict": verdict}

@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import re
 
-KEEP_START, KEEP_END = 6, 4
+from verification.privacy import mask
+
 SENSITIVE_FIELDS = frozenset({"number", "id_number"})
 
 # An ID number (17 digits + check character) or a certificate number such as T110105…, 豫A012019000123,
 # wherever it appears inside free text: finding messages, QR payloads, evidence.
 _NUMBER_IN_TEXT = re.compile(r"(?:[\u4e00-\u9fa5][A-Z])?[A-Z]?\d{11,}[\dXx]?")
-
-
-def mask(value: str) -> str:
-    """The value with everything but its first 6 and last 4 characters replaced by asterisks."""
-    if len(value) <= KEEP_START + KEEP_END:
-        return "*" * len(value)
-    return value[:KEEP_START] + "*" * (len(value) - KEEP_START - KEEP_END) + value[-KEEP_END:]
 
 
 def mask_numbers(text: str) -> str:
