@@ -86,7 +86,7 @@ class Check(Base):
     """One screened image: where it came from, where the original is kept, and the verdict contract."""
 
     __tablename__ = "checks"
-    __table_args__ = (Index(None, "user_id", "created_at"),)
+    __table_args__ = (Index(None, "user_id", "created_at"), Index(None, "scheme", "number"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -99,6 +99,7 @@ class Check(Base):
     as_of: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(10), default=CheckState.done)
     scheme: Mapped[str | None] = mapped_column(String(50))
+    number: Mapped[str | None] = mapped_column(String(64))  # the certificate number, when read with confidence
     verdict: Mapped[str | None] = mapped_column(String(10))  # None until the check is done
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the verdict contract, without "id"
     error_code: Mapped[str | None] = mapped_column(String(50))  # why a queued check failed

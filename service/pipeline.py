@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from ocr.load import ImageRejected, load_image
 from service.analysis import analyse
 from service.db import db_session
+from service.duplicates import SqlSightings, flag_duplicates
 from service.models import Check, CheckState, User
 from service.registry import SqlRegister
 from service.storage import get_storage
@@ -25,6 +26,7 @@ from verification.kinds import Kind, load_kinds
 log = logging.getLogger(__name__)
 
 MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+NUMBER_LENGTH = Check.number.type.length  # a longer "number" is no certificate's, so it is not kept
 
 
 def init_app(app: Flask) -> None:
@@ -45,7 +47,8 @@ def run_check(data: bytes, *, source: str, original_name: str | None, user: User
     """
     as_of = as_of or date.today()
     session = db_session()
-    facts = Facts(register=register if register is not None else SqlRegister(session))
+    facts = Facts(register=register if register is not None else SqlRegister(session),
+                  sightings=SqlSightings(session))
     analysis = analyse(data, source, kinds=get_kinds(), facts=facts, as_of=as_of)
     check = Check(user_id=user.id, source=source, original_name=original_name, sha256=analysis.loaded.sha256,
                   storage_key=get_storage().put(data), media_type=MEDIA_TYPES[analysis.loaded.format],
@@ -53,6 +56,7 @@ def run_check(data: bytes, *, source: str, original_name: str | None, user: User
     _record_result(check, analysis.result)
     session.add(check)
     session.commit()
+    flag_duplicates(session, check)
     log.info("check %d: verdict %s, scheme %s", check.id, check.verdict, check.scheme)
     return check
 
@@ -80,8 +84,9 @@ def complete_check(check_id: int) -> None:
     if check is None or check.state != CheckState.queued:
         return  # already handled: a queue may deliver a task twice
     try:
-        analysis = analyse(get_storage().open(check.storage_key), check.source, kinds=get_kinds(),
-                           facts=Facts(register=SqlRegister(session)), as_of=check.as_of)
+        facts = Facts(register=SqlRegister(session), sightings=SqlSightings(session))
+        analysis = analyse(get_storage().open(check.storage_key), check.source, kinds=get_kinds(), facts=facts,
+                           as_of=check.as_of)
     except ImageRejected as rejected:
         fail_check(check, rejected.code, rejected.message)
     except Exception as exc:
@@ -93,6 +98,7 @@ def complete_check(check_id: int) -> None:
     else:
         _record_result(check, analysis.result)
         session.commit()
+        flag_duplicates(session, check)
         log.info("check %d: verdict %s, scheme %s", check.id, check.verdict, check.scheme)
 
 
@@ -116,3 +122,6 @@ def _where(exc: BaseException) -> str:
 def _record_result(check: Check, result: dict[str, Any]) -> None:
     check.state, check.result = CheckState.done, result
     check.scheme, check.verdict = result["scheme"], result["verdict"]
+    # Indexed for DUPLICATE_NUMBER; null when unread or below the confidence threshold, as in the contract.
+    number = result["fields"]["number"] if result["scheme"] else None
+    check.number = number if number and len(number) <= NUMBER_LENGTH else None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import MetaData, Table, inspect, text
 
+from service.cli import cli
 from service.db import alembic_config, get_engine, make_engine, upgrade
 from service.models import Base
 
@@ -36,3 +39,40 @@ def test_a_fresh_database_migrates_down_to_nothing_and_back(tmp_path):
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
+
+
+def test_0002_keeps_the_number_each_earlier_check_read(db_app):
+    """Checks stored before 0002 get their contract's number, so later checks find them as duplicates."""
+    url = db_app.config["CERTGUARD_DATABASE_URL"]
+    get_engine(db_app).dispose()
+    command.downgrade(alembic_config(url), "0001")
+    engine = make_engine(url)
+    try:
+        assert "number" not in {column["name"] for column in inspect(engine).get_columns("checks")}
+        users, checks = (Table(name, MetaData(), autoload_with=engine) for name in ("users", "checks"))
+        common = {"user_id": 1, "source": "x", "sha256": "0" * 64, "storage_key": "k", "media_type": "image/png",
+                  "as_of": date(2026, 1, 1), "created_at": datetime.now(UTC)}
+        with engine.begin() as connection:
+            connection.execute(users.insert().values(id=1, username="ines", role="inspector",
+                                                     created_at=datetime.now(UTC)))
+            connection.execute(checks.insert(), [
+                {**common, "id": 1, "state": "done", "scheme": "special_operation",
+                 "result": {"fields": {"number": "T11010519491231002X"}}},
+                {**common, "id": 2, "state": "done", "scheme": "special_operation",
+                 "result": {"fields": {"number": None}}},  # read below the threshold
+                {**common, "id": 3, "state": "done", "scheme": None, "result": {"fields": {"number": "12345678901"}}},
+                {**common, "id": 4, "state": "queued", "scheme": None, "result": None},
+            ])
+    finally:
+        upgrade(url)
+    with engine.connect() as connection:
+        numbers = dict(connection.execute(text("SELECT id, number FROM checks ORDER BY id")).all())
+    engine.dispose()
+    assert numbers == {1: "T11010519491231002X", 2: None, 3: None, 4: None}
+
+
+def test_db_upgrade_command_on_each_database(db_app):
+    result = db_app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0 and "up to date" in result.output, result.output
+    with get_engine(db_app).connect() as connection:
+        assert MigrationContext.configure(connection).get_current_heads() == ("0002",)
