@@ -21,13 +21,14 @@ from service import create_app
 from service.auth import bootstrap_admin, create_user, issue_token
 from service.db import alembic_config, close_session, db_session, get_engine, upgrade
 from service.jobs import MAX_POLL_SECONDS, get_jobs
-from service.models import Role, User
+from service.models import Check, Role, User
 from service.pipeline import get_kinds, run_check
 from service.registry import RegisterFileError, import_records, read_register_csv
 from verification.facts import DictRegister, RegisterRecord
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 CLI_USER = "cli"  # owns the checks `certguard scan` stores
+STORED_BATCH = 500  # check ids per query when a scan's lines are read back
 
 
 @click.group(cls=AppGroup)
@@ -127,13 +128,15 @@ def import_register(file: Path) -> None:
 def scan(paths: tuple[Path, ...], out: IO[str], registry_file: Path | None, as_of: datetime | None) -> None:
     """Screen image files and folders (recursively, in sorted order), storing each check like an upload.
 
-    An unusable file gets a line with its error and the scan goes on.
+    An unusable file gets a line with its error and the scan goes on. The lines are written at the
+    end, as stored then: a later image can flag an earlier one (DUPLICATE_NUMBER).
     """
     register = DictRegister(read_register(registry_file)) if registry_file else None
     user = system_user(CLI_USER)
+    lines = [scan_one(path, user=user, as_of=as_of.date() if as_of else None, register=register)
+             for path in find_images(paths)]
     verdicts: dict[str, int] = {}
-    for path in find_images(paths):
-        line = scan_one(path, user=user, as_of=as_of.date() if as_of else None, register=register)
+    for line in as_stored(lines):
         outcome = line.get("verdict", "error")
         verdicts[outcome] = verdicts.get(outcome, 0) + 1
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -152,6 +155,19 @@ def scan_one(path: Path, *, user: User, as_of: date | None, register: DictRegist
     except OSError as exc:
         return {"source": str(path), "error": {"code": "unreadable", "message": exc.strerror or str(exc)}}
     return check.to_contract()
+
+
+def as_stored(lines: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Each check's line with its contract as the database holds it now; error lines as they are."""
+    session = db_session()
+    ids = [line["id"] for line in lines if "id" in line]
+    contracts: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), STORED_BATCH):
+        query = select(Check).where(Check.id.in_(ids[start:start + STORED_BATCH]))
+        query = query.execution_options(populate_existing=True)  # flagged since: read the stored row again
+        contracts.update((check.id, check.to_contract()) for check in session.scalars(query))
+    for line in lines:
+        yield contracts[line["id"]] if "id" in line else line
 
 
 @cli.command(with_appcontext=False)
