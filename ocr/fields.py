@@ -326,11 +326,16 @@ def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], value_
 
 def crosses_into_label(glyphs: Sequence[Glyph], text: str, start: int, end: int,
                        table: dict[str, tuple[str, ...]]) -> bool:
-    """Whether text[start:end] runs from one engine line into the next where that next line begins
-    with a label of its own: "锅炉作业" + "项目代号：…" spells 作业项目, which is no label there. A
-    letter-spaced label cut into lines ("姓" + "名：张伟") is still one label."""
-    return any(glyphs[j].line is not glyphs[j - 1].line and any(text.startswith(label, j) for label in table)
-               for j in range(start + 1, end))
+    """Whether text[start:end] runs into a label that starts inside it and ends beyond it: one that
+    begins the next engine line, or one followed by a colon (a label nested in it, 证号 in 身份证号,
+    is part of it). "锅炉作业" + "项目代号：…" spells 作业项目, which is no
+    label there. A letter-spaced label cut into lines ("姓" + "名：张伟") is still one label."""
+    for j in range(start + 1, end):
+        starting = [label for label in table if text.startswith(label, j) and j + len(label) > end]
+        new_line = glyphs[j].line is not glyphs[j - 1].line
+        if starting and (new_line or any(text[j + len(label):j + len(label) + 1] == ":" for label in starting)):
+            return True
+    return False
 
 
 def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[LabelHit]:
@@ -343,6 +348,8 @@ def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[
                 found = match_label_at(text, i, table)
             else:
                 run_on = run_on_label_at(text, i, table, value_before)
+                if run_on and any(text[j:i + len(run_on)] in table for j in range(i + 1, i + len(run_on))):
+                    run_on = None  # its tail is a label too: the head ends the value ("气瓶作业|项目代号")
                 found = (run_on, 1.0, len(run_on)) if run_on else None
             if found is not None and crosses_into_label(row.glyphs, text, i, i + found[2], table):
                 found = None

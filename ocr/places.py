@@ -9,11 +9,14 @@ single edit away, and only when exactly one is; anything else is kept as read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from stdnum import numdb
 
+DATED = re.compile(r"^\[[^\]]*\]")
+"""The table prefixes names that changed with the years they held ("[1988-]海口市")."""
 PLACE_FIX_QUALITY = 0.9
 """Confidence factor of an authority whose place or agency was re-read."""
 
@@ -25,7 +28,8 @@ def place_names() -> frozenset[str]:
 
     def walk(entries: Iterable[tuple]) -> None:
         for _, _, _, props, children in entries:
-            names.update(value for key, value in props.items() if key in ("province", "county") and len(value) >= 2)
+            names.update(name for key, value in props.items() if key in ("province", "county")
+                         and len(name := DATED.sub("", value)) >= 2)
             walk(children)
 
     walk(numdb.get("cn/loc").prefixes)
@@ -50,8 +54,9 @@ def single_match(text: str, names: Iterable[str]) -> str | None:
 
 
 def split_agency(text: str, agencies: Sequence[str]) -> tuple[str, str, bool] | None:
-    """(place part, agency, whether the agency was re-read) for text ending in an agency or a near
-    miss of one (agencies of at least four characters only); None when it ends in none."""
+    """(place part, agency, whether re-read) for text ending in an agency or a near miss of one
+    (agencies of at least four characters only), or holding one with other print run on after it
+    (the card's imprint, "…建设厅住房和城乡建设部监制"); None when it holds none."""
     for agency in sorted(agencies, key=len, reverse=True):
         if text.endswith(agency):
             return text[:-len(agency)], agency, False
@@ -61,6 +66,10 @@ def split_agency(text: str, agencies: Sequence[str]) -> tuple[str, str, bool] | 
     if len(fixes) == 1:
         place, agency = fixes.pop()
         return place, agency, True
+    inside = sorted((text.find(agency), agency) for agency in agencies if text.find(agency) > 0)
+    if inside:
+        at, agency = inside[0]
+        return text[:at], agency, True
     return None
 
 

@@ -300,6 +300,14 @@ def test_the_number_field_carries_its_kinds_pattern(specs):
     assert number.pattern and (reading.value, reading.raw) == ("甘O042019961100", "甘0042019961100")
 
 
+def test_a_label_is_not_spelled_across_a_value_and_a_label_on_the_same_line(specs):
+    lines = [line("特种设备作业人员证", 200, 30), line("作业种类：气瓶作业项目代号：P", 60, 130)]
+    assert values(extract_fields(lines, specs["special_equipment"])) == {"category": "气瓶作业", "item": "P"}
+    # A label holding a shorter one (证号 in 身份证号) is still the longer label.
+    lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("身份证号：42010619730927192X", 60, 130)]
+    assert values(extract_fields(lines, specs["construction_operation"])) == {"id_number": "42010619730927192X"}
+
+
 def test_a_label_is_not_spelled_across_a_value_and_the_next_label(specs):
     # "作业种类：锅炉作业" and "项目代号：电站锅炉司炉" side by side: 作业 + 项目 spells the item label 作业项目.
     first = line("作业种类：锅炉作业", 60, 130)

@@ -12,7 +12,8 @@ HOUSING = ("住房和城乡建设厅", "住房和城乡建设委员会")
 
 def test_place_names_come_from_the_division_table():
     names = place_names()
-    assert {"四川省", "成都市", "北京市", "拉萨市", "广西壮族自治区"} <= names and "市辖区" not in names
+    assert {"四川省", "成都市", "北京市", "拉萨市", "广西壮族自治区", "海口市"} <= names and "市辖区" not in names
+    assert not any(name.startswith("[") for name in names)  # dated names ("[1988-]海口市") undated
 
 
 @pytest.mark.parametrize(("read", "agencies", "expected", "quality"), [
@@ -22,6 +23,8 @@ def test_place_names_come_from_the_division_table():
     ("湖南省住房和城多建设厅", HOUSING, "湖南省住房和城乡建设厅", PLACE_FIX_QUALITY),
     ("北京市住房和城乡建设委员会", HOUSING, "北京市住房和城乡建设委员会", 1.0),
     ("广东省深圳市应急管理局", EMERGENCY, "广东省深圳市应急管理局", 1.0),  # province + prefecture
+    ("海口市应急管理局", EMERGENCY, "海口市应急管理局", 1.0),  # not 营口市, one character away
+    ("西藏自治区住房和城乡建设厅住房和城多建设部监制", HOUSING, "西藏自治区住房和城乡建设厅", PLACE_FIX_QUALITY),
     ("拉萨市应急管理启", EMERGENCY, "拉萨市应急管理启", 1.0),  # 厅 or 局: two agencies one edit away
     ("某某公司安全部", EMERGENCY, "某某公司安全部", 1.0),  # no agency: kept as read
 ])
