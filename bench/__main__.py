@@ -1,7 +1,8 @@
 """python -m bench [--count N] [--seed S] [--engines rapidocr,tesseract,tesseract-whole] [--out bench/REPORT.md]
 
 Generates a fresh genuine set from a seed no test uses into a temporary directory, reads it and the
-committed samples with each engine, decodes ZXing's QR black-box photos, and writes the report.
+committed samples with each engine, decodes ZXing's QR black-box photos, times register look-ups
+against register size, and writes the report.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ os.environ["OMP_THREAD_LIMIT"] = "1"
 
 from bench.qr import DEFAULT_ROOT as QR_ROOT  # noqa: E402
 from bench.qr import qr_section  # noqa: E402
+from bench.register import register_section  # noqa: E402
 from bench.report import SetRuns, render  # noqa: E402
 from bench.run import ENGINE_NAMES, run_engine, sample_images  # noqa: E402
 from ocr.engines import DEFAULT_ENGINE  # noqa: E402
@@ -50,6 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--qr-root", type=Path, default=QR_ROOT,
                         help="ZXing's QR black-box photos for the QR section (default %(default)s)")
     parser.add_argument("--no-qr", action="store_true", help="skip the QR decoding section")
+    parser.add_argument("--no-register", action="store_true", help="skip the register size section")
     args = parser.parse_args(argv)
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = [e for e in args.engines if e not in ENGINE_NAMES]
@@ -63,7 +66,8 @@ def command_line(args: argparse.Namespace) -> str:
     out = str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
     line = (f".venv/bin/python -m bench --count {args.count} --seed {args.seed} "
             f"--engines {','.join(args.engines)} --out {out}")
-    return line + (" --no-committed" if args.no_committed else "") + (" --no-qr" if args.no_qr else "")
+    return line + (" --no-committed" if args.no_committed else "") + (" --no-qr" if args.no_qr else "") \
+        + (" --no-register" if args.no_register else "")
 
 
 def git(*argv: str) -> str:
@@ -162,11 +166,17 @@ def main(argv: list[str] | None = None) -> int:
         except FileNotFoundError as exc:
             qr = f"## QR decoding\n\nNot run: {exc}.\n"
 
+    register = None
+    if not args.no_register:
+        print("register look-ups against register size", file=sys.stderr, flush=True)
+        register = register_section()
+
     facts = machine_facts(started, time.perf_counter() - clock, generation, load_before)
     text = render(generated=generated, committed=committed, default=DEFAULT_ENGINE, machine=facts,
                   command=command_line(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + ("\n" + qr if qr else ""), encoding="utf-8")
+    sections = [text, *(section for section in (qr, register) if section)]
+    args.out.write_text("\n".join(sections), encoding="utf-8")
     dump_scores(ROOT / "bench" / "out" / "scores.json", generated, committed)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
