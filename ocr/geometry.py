@@ -21,6 +21,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import cv2
@@ -51,10 +52,14 @@ class Rectified:
     pixels: np.ndarray
     homography: np.ndarray
 
+    @cached_property
+    def inverse(self) -> np.ndarray:
+        """The homography from the card back to the source image (one inversion per card)."""
+        return np.linalg.inv(self.homography)
+
     def to_source(self, points: np.ndarray) -> np.ndarray:
         """Card-frame points (N×2) back in source-image pixels."""
-        inverse = np.linalg.inv(self.homography)
-        return cv2.perspectiveTransform(points.reshape(-1, 1, 2).astype(np.float64), inverse).reshape(-1, 2)
+        return cv2.perspectiveTransform(points.reshape(-1, 1, 2).astype(np.float64), self.inverse).reshape(-1, 2)
 
 
 class DebugSink:

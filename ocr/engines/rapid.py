@@ -94,8 +94,8 @@ def default_threads() -> int:
 def working_rgb(image: Image.Image) -> tuple[np.ndarray, float]:
     """The image as an RGB array with its long side at most MAX_SIDE, and the scale applied.
 
-    RapidOCR shrinks larger images to this size itself; shrinking first spares the colour analysis
-    (red dropout, seal outlines) a full-resolution pass over a 12-megapixel photo."""
+    Every later stage (coarse detection, colour analysis, rectification) works on this copy, so a
+    12-megapixel photo is decoded to pixels once and never processed at full size."""
     scale = min(1.0, MAX_SIDE / max(image.size))
     rgb = image.convert("RGB")
     if scale < 1.0:
@@ -298,7 +298,9 @@ class RapidOcrEngine:
         kept = [(box, ink) for box, ink in zip(boxes, inks, strict=True) if ink != SEAL_LETTERING]
         if not kept:
             return []
-        sources = {DARK_PRINT: card_gray, RED_PRINT: cv2.cvtColor(card.pixels, cv2.COLOR_RGB2GRAY)}
+        sources = {DARK_PRINT: card_gray}
+        if RED_PRINT in inks:
+            sources[RED_PRINT] = cv2.cvtColor(card.pixels, cv2.COLOR_RGB2GRAY)
         crops = [crop for ink, source in sources.items() if (ink_boxes := [box for box, i in kept if i == ink])
                  for crop in self._crops(source, ink_boxes)]
         kept = [item for ink in sources for item in kept if item[1] == ink]  # the crops' order
