@@ -1,4 +1,4 @@
-"""One image through the named stages: load → OCR lines → fields → QR → rules → verdict.
+"""One image through the named stages: load → OCR lines → fields → layout → QR → rules → verdict.
 
 Pure (no Flask, no database): the web page, the API, the CLI and batch jobs all reach it through
 `service.pipeline`, which stores what comes out.
@@ -12,6 +12,7 @@ from typing import Any
 
 from ocr.engines import get_engine
 from ocr.fields import read_fields
+from ocr.layout import observe_layout
 from ocr.load import load_image
 from ocr.qr import decode_qr
 from ocr.types import LoadedImage
@@ -32,6 +33,8 @@ def analyse(data: bytes, source: str, *, kinds: dict[str, Kind], facts: Facts, a
     loaded = load_image(data)
     lines = get_engine().read(loaded.image)
     fields = read_fields(lines, [kind.document_spec for kind in kinds.values()])
-    reading = CardReading(fields=fields, qr=decode_qr(loaded.image))
-    context = CheckContext(kind=kinds.get(fields.scheme) if fields.scheme else None, facts=facts, as_of=as_of)
+    kind = kinds.get(fields.scheme) if fields.scheme else None
+    layout = observe_layout(loaded.image, lines, kind.document_spec) if kind else None
+    reading = CardReading(fields=fields, qr=decode_qr(loaded.image), layout=layout)
+    context = CheckContext(kind=kind, facts=facts, as_of=as_of)
     return Analysis(loaded, contract(source, reading, context, verify(reading, context)))

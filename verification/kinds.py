@@ -86,6 +86,23 @@ SCHEMA: dict[str, Any] = {
                 "properties": {"name": {"type": "string"}, "hosts": {"type": "array", "items": _HOST}},
             },
         },
+        # What a genuine card looks like; a card that departs from every template is LAYOUT_MISMATCH.
+        "layouts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "title": {"enum": ["top", "any"]},
+                    "order": {"type": "array", "items": {"type": "string"}},
+                    "max_out_of_order": {"type": "number", "minimum": 0, "maximum": 1},
+                    "min_labels": {"type": "integer", "minimum": 0},
+                    "seal": {"type": "boolean"},
+                },
+            },
+        },
         "catalogue": {
             "type": "array",
             "minItems": 1,
@@ -122,6 +139,18 @@ class CatalogueItem:
     category_code: str | None
     item: str | None
     item_code: str | None
+
+
+@dataclass(frozen=True)
+class LayoutTemplate:
+    """One way a genuine card of a kind is laid out (a kind file's `layouts` entry)."""
+
+    name: str
+    title: str = "top"  # top: the title is above every label; any: anywhere
+    order: tuple[str, ...] = ()  # fields in the order their labels are printed, in reading order
+    max_out_of_order: float = 0.25  # share of label pairs that may be read in the other order
+    min_labels: int = 0  # labels a legible card shows at least
+    seal: bool = False  # a red seal is stamped on the face
 
 
 @dataclass(frozen=True)
@@ -198,6 +227,12 @@ class Kind:
         return any(row.item for row in self.catalogue)
 
     @cached_property
+    def layouts(self) -> tuple[LayoutTemplate, ...]:
+        return tuple(LayoutTemplate(t["name"], t.get("title", "top"), tuple(t.get("order", ())),
+                                    t.get("max_out_of_order", 0.25), t.get("min_labels", 0), t.get("seal", False))
+                     for t in self.data.get("layouts", ()))
+
+    @cached_property
     def document_spec(self) -> DocumentSpec:
         """The part of the kind the reader needs: titles, labels and known values."""
         fields = tuple(
@@ -232,6 +267,10 @@ def load_kind(path: Path) -> Kind:
     unknown = set(data["fields"]) - set(CONTRACT_FIELDS) - {"validity", "archive_number", "review_date"}
     if unknown:
         raise KindFileError(f"{path.name}: fields.{sorted(unknown)[0]}: not a known field name")
+    for i, template in enumerate(data.get("layouts", ())):
+        stray = [name for name in template.get("order", ()) if name not in data["fields"]]
+        if stray:
+            raise KindFileError(f"{path.name}: layouts.{i}.order: {stray[0]!r} is not one of the kind's fields")
     return Kind(data["id"], path, data)
 
 

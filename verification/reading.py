@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ocr.forensics import FieldTraces
+from ocr.layout import ObservedLayout
 from ocr.types import FieldReading, QrReading, ReadFields
 from verification.facts import Facts
 from verification.kinds import Kind
@@ -18,6 +20,9 @@ class CardReading:
 
     fields: ReadFields
     qr: QrReading
+    layout: ObservedLayout | None = None
+    traces: tuple[FieldTraces, ...] = ()
+    """Print and paper measurements of each value field (`ocr.forensics`), for the tampering rule."""
 
 
 @dataclass(frozen=True)

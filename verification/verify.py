@@ -9,7 +9,7 @@ from typing import Any
 from verification.findings import Finding, Severity
 from verification.kinds import CONTRACT_FIELDS
 from verification.reading import CardReading, CheckContext, id_number_of, trusted_value
-from verification.rules import catalogue, dates, duplicates, legibility, numbers, qr_links, register
+from verification.rules import catalogue, dates, duplicates, layout, legibility, numbers, qr_links, register
 from verification.verdict import decide
 
 Rule = Callable[[CardReading, CheckContext], list[Finding]]
@@ -32,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     qr_links.check_qr_number,
     register.check_register,
     duplicates.check_duplicates,
+    layout.check_layout,
 )
 
 

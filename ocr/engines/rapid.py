@@ -32,6 +32,7 @@ from ocr.engines.base import EngineUnavailable, OcrError
 from ocr.geometry import (CONTENT_MARGIN, DebugSink, content_quad, corners_for_reading, find_card, half_turn, line_axis,
                           reading_axis, rectify, text_height)
 from ocr.preprocess import SEAL_TINT_MARGIN, red_mask
+from ocr.seals import redness, seal_outlines
 from ocr.types import Box, TextLine
 
 DEFAULT_THREADS = 2
@@ -40,19 +41,6 @@ read several images in parallel, so each engine keeps to a few threads rather th
 THREADS_ENV = "CERTGUARD_OCR_THREADS"
 MIN_SCORE = 0.5
 """Lines recognised with a lower score are dropped (RapidOCR's own default `text_score`)."""
-SEAL_MIN_SIZE = 0.05
-"""A seal's outline spans at least this fraction of the image's short side (a card photographed
-from afar is about half the frame, its seal about a fifth of the card)."""
-SEAL_MIN_LINES = 2.5
-"""…and at least this many lines of print high (a seal is stamped across two to four rows)."""
-SEAL_MAX_SIZE = 0.6
-"""…and at most this fraction: a larger reddish area is a desk or a cover, not a seal."""
-SEAL_MAX_ASPECT = 1.6
-"""A seal is round or oval: its outline at most this much longer than wide (perspective squashes
-it); a red title or band is a long strip."""
-SEAL_JOIN = 0.01
-"""Red pixels this close (fraction of the short side) belong to one mark: rim, star and lettering
-of a seal, broken by wear or by the print under it, join into one outline."""
 RED_LETTERING_SHARE = 0.75
 """A line whose ink is at least this share seal-red, inside a seal, is the seal's own lettering."""
 SEAL_CONTAINED = 0.85
@@ -104,14 +92,6 @@ def working_rgb(image: Image.Image) -> tuple[np.ndarray, float]:
     return np.asarray(rgb), scale
 
 
-def redness(rgb: np.ndarray, blur: bool = False) -> np.ndarray:
-    """How far red exceeds green and blue per pixel (int16), optionally of a smoothed image, so
-    that a tinted area counts and sensor noise does not."""
-    channels = cv2.GaussianBlur(rgb, (0, 0), 1.5) if blur else rgb
-    channels = channels.astype(np.int16)
-    return channels[..., 0] - np.maximum(channels[..., 1], channels[..., 2])
-
-
 def red_dropout_gray(rgb: np.ndarray) -> np.ndarray:
     """Greyscale of an H×W×3 RGB array in which red-tinted pixels take their red channel.
 
@@ -125,26 +105,6 @@ def red_dropout_gray(rgb: np.ndarray) -> np.ndarray:
     """
     luminance = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     return np.where(redness(rgb, blur=True) >= SEAL_TINT_MARGIN, rgb[..., 0], luminance).astype(np.uint8)
-
-
-def seal_outlines(rgb: np.ndarray, line_height: float = 0.0) -> list[Box]:
-    """Bounding boxes of round red-tinted marks (official seals) on an H×W×3 RGB array; a seal spans
-    at least SEAL_MIN_LINES lines of print `line_height` high, so a red title's big characters are not seals.
-
-    The tint, not `ocr.preprocess.red_mask`, finds them: on a photo the seal is often washed out
-    to pink, far from pure red."""
-    short = min(rgb.shape[:2])
-    smallest = max(SEAL_MIN_SIZE * short, SEAL_MIN_LINES * line_height)
-    size = max(3, round(SEAL_JOIN * short))
-    tinted = (redness(rgb, blur=True) >= SEAL_TINT_MARGIN).astype(np.uint8)
-    joined = cv2.dilate(tinted, np.ones((size, size), np.uint8))
-    _, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    outlines = []
-    for x, y, w, h, _ in stats[1:]:
-        sized = smallest <= min(w, h) and max(w, h) <= SEAL_MAX_SIZE * short
-        if sized and max(w, h) <= SEAL_MAX_ASPECT * min(w, h):
-            outlines.append(Box(int(x), int(y), int(w), int(h)))
-    return outlines
 
 
 SEAL_LETTERING, RED_PRINT, DARK_PRINT = "seal lettering", "red print", "dark print"
