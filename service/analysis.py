@@ -1,4 +1,5 @@
-"""One image through the named stages: load → OCR lines → fields → layout → QR → rules → verdict.
+"""One image through the named stages: load → OCR lines → fields → layout → value forensics → QR →
+rules → verdict.
 
 Pure (no Flask, no database): the web page, the API, the CLI and batch jobs all reach it through
 `service.pipeline`, which stores what comes out.
@@ -12,6 +13,7 @@ from typing import Any
 
 from ocr.engines import get_engine
 from ocr.fields import read_fields
+from ocr.forensics import field_traces
 from ocr.layout import observe_layout
 from ocr.load import load_image
 from ocr.qr import decode_qr
@@ -35,6 +37,7 @@ def analyse(data: bytes, source: str, *, kinds: dict[str, Kind], facts: Facts, a
     fields = read_fields(lines, [kind.document_spec for kind in kinds.values()])
     kind = kinds.get(fields.scheme) if fields.scheme else None
     layout = observe_layout(loaded.image, lines, kind.document_spec) if kind else None
-    reading = CardReading(fields=fields, qr=decode_qr(loaded.image), layout=layout)
+    traces = tuple(field_traces(loaded.image, fields.fields)) if kind else ()
+    reading = CardReading(fields=fields, qr=decode_qr(loaded.image), layout=layout, traces=traces)
     context = CheckContext(kind=kind, facts=facts, as_of=as_of)
     return Analysis(loaded, contract(source, reading, context, verify(reading, context)))

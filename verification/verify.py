@@ -9,7 +9,9 @@ from typing import Any
 from verification.findings import Finding, Severity
 from verification.kinds import CONTRACT_FIELDS
 from verification.reading import CardReading, CheckContext, id_number_of, trusted_value
-from verification.rules import catalogue, dates, duplicates, layout, legibility, numbers, qr_links, register
+from verification.rules import (
+    catalogue, dates, duplicates, layout, legibility, numbers, qr_links, register, tampering,
+)
 from verification.verdict import decide
 
 Rule = Callable[[CardReading, CheckContext], list[Finding]]
@@ -33,6 +35,7 @@ RULES: tuple[Rule, ...] = (
     register.check_register,
     duplicates.check_duplicates,
     layout.check_layout,
+    tampering.check_tampering,
 )
 
 

@@ -1,0 +1,60 @@
+"""Value forensics on a drawn card: a pasted patch with faint retyped text stands apart, genuine values do not."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ocr.forensics import field_traces, measure
+from ocr.types import Box, FieldReading
+from samples.fonts import font, pick_face
+
+VALUES = {"name": "张三丰", "number": "T11010519491231002X", "category": "电工作业", "valid_until": "2028-02-29"}
+
+
+def drawn_card(tampered: str | None = None) -> tuple[Image.Image, dict[str, FieldReading]]:
+    """A striped security background with four values; `tampered` is pasted over with flat paper and retyped."""
+    rng = np.random.default_rng(7)
+    ys, xs = np.mgrid[0:520, 0:900]
+    stripes = (np.sin((xs + 0.4 * ys) / 9.0) > 0.85).astype(np.float32)
+    paper = np.array([232, 238, 226], np.float32) - 30 * stripes[..., None] + rng.normal(0, 2, (520, 900, 1))
+    image = Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8))
+    pen = ImageDraw.Draw(image)
+    face = font(pick_face(random.Random(1), "value"), 34)
+    fields = {}
+    for row, (name, text) in enumerate(VALUES.items()):
+        origin = (80, 60 + 100 * row)
+        if name == tampered:
+            left, top, right, bottom = pen.textbbox(origin, text, font=face)
+            pen.rectangle((left - 14, top - 14, right + 24, bottom + 14), fill=(246, 236, 236))
+            pen.text(origin, text, font=face, fill=(120, 120, 130))
+        else:
+            pen.text(origin, text, font=face, fill=(15, 15, 15))
+        left, top, right, bottom = pen.textbbox(origin, text, font=face)
+        fields[name] = FieldReading(text, text, 0.99, Box(left, top, right - left, bottom - top))
+    return image, fields
+
+
+def test_genuine_values_measure_alike():
+    image, fields = drawn_card()
+    traces = field_traces(image, fields)
+    assert [t.field for t in traces] == ["number", "name", "category", "valid_until"]
+    contrasts = [t.ink_contrast for t in traces]
+    assert max(contrasts) - min(contrasts) < 0.1
+    assert all(t.paper_shift is not None and t.paper_shift < 2.0 for t in traces)
+
+
+def test_a_pasted_patch_shows_in_ink_and_paper():
+    image, fields = drawn_card(tampered="number")
+    traces = {t.field: t for t in field_traces(image, fields)}
+    others = [t for name, t in traces.items() if name != "number"]
+    assert traces["number"].ink_contrast < 0.75 * min(t.ink_contrast for t in others)
+    assert traces["number"].paper_shift > 6.0 + max(t.paper_shift for t in others)
+
+
+def test_a_value_at_the_image_edge_or_blank_is_measured_without_failing():
+    blank = np.full((60, 200, 3), 240, np.uint8)
+    traces = measure(blank, "name", Box(0, 0, 200, 60))
+    assert traces.ink_contrast is None and traces.stroke is None

@@ -1,0 +1,59 @@
+"""TAMPERING from value traces: a value standing apart from the card's others is flagged with its box."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from helpers import context, genuine
+
+from ocr.forensics import FieldTraces
+from ocr.layout import ObservedLayout
+from ocr.types import Box
+from verification.rules.tampering import FAINT_INK, PAPER_SHIFT, check_tampering
+from verification.verify import verify
+
+NAMES = ("number", "name", "category", "item", "valid_until")
+
+
+def traces(**odd) -> tuple[FieldTraces, ...]:
+    """Alike values; `odd` maps a field to changed measurements."""
+    rows = []
+    for i, name in enumerate(NAMES):
+        base = FieldTraces(name, Box(100, 60 * i, 300, 30), 30.0, 0.8, 0.08, 0.5, 1.0)
+        rows.append(replace(base, **odd.get(name, {})))
+    return tuple(rows)
+
+
+def tampering(reading_traces, seals=()) -> list:
+    layout = ObservedLayout("特种作业操作证", 1.0, 0.99, True, (), seals)
+    reading = replace(genuine("special_operation"), traces=reading_traces, layout=layout)
+    return check_tampering(reading, context("special_operation"))
+
+
+def test_alike_values_raise_nothing():
+    assert tampering(traces()) == []
+
+
+def test_faint_ink_is_flagged_with_the_fields_box():
+    found = tampering(traces(number={"ink_contrast": 0.8 * FAINT_INK * 0.9}))
+    assert [(f.code, f.evidence["field"]) for f in found] == [("TAMPERING", "number")]
+    assert found[0].evidence["box"] == [100, 0, 300, 30]
+    assert found[0].evidence["ink_contrast_ratio"] <= FAINT_INK
+
+
+def test_foreign_paper_is_flagged_unless_under_a_seal():
+    odd = traces(name={"paper_shift": 0.5 + PAPER_SHIFT + 1})
+    assert [f.evidence["field"] for f in tampering(odd)] == ["name"]
+    assert tampering(odd, seals=(Box(250, 40, 200, 200),)) == []
+
+
+def test_one_value_read_as_two_fields_is_reported_once():
+    shared = traces(number={"ink_contrast": 0.3})
+    doubled = (*shared, replace(shared[0], field="id_number"))
+    assert len(tampering(doubled)) == 1
+
+
+def test_tampering_makes_the_verdict_suspect():
+    reading = replace(genuine("special_operation"), traces=traces(number={"ink_contrast": 0.3}))
+    report = verify(reading, context("special_operation"))
+    assert "TAMPERING" in [f.code for f in report.findings] and report.verdict == "suspect"

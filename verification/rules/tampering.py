@@ -1,0 +1,64 @@
+"""TAMPERING: a value whose print or paper stands apart from the rest of the card (`ocr.forensics`).
+
+A pasted patch with retyped characters shows as ink far fainter than the card's other values, or as
+paper of another colour than the ring around it. Each value is compared with the card's own other
+values, so lighting, paper tint and capture damage that touch the whole card cancel out. Values
+under a seal are not judged on their paper (the seal's pink halo is not a patch). The thresholds sit
+beyond what genuine cards showed in every capture condition, because a false TAMPERING on a genuine
+card costs an inspector's trust; the bench reports how many pasted patches that lets through.
+"""
+
+from __future__ import annotations
+
+from statistics import median
+
+from ocr.forensics import FieldTraces
+from ocr.types import Box
+from verification.findings import Finding, finding
+from verification.reading import CardReading, CheckContext
+
+FAINT_INK = 0.75
+"""A value whose ink contrast is at most this share of the other values' median is suspect."""
+PAPER_SHIFT = 6.0
+"""A value whose paper differs from its ring by this many ΔE more than the other values' do is suspect."""
+MIN_PEERS = 3
+"""Fewer other measured values than this give no baseline to compare with."""
+
+
+def overlaps(box: Box, other: Box) -> bool:
+    return box.x < other.x + other.w and other.x < box.x + box.w and box.y < other.y + other.h and other.y < box.y + box.h
+
+
+def oddities(traces: FieldTraces, peers: list[FieldTraces], sealed: bool) -> dict[str, float]:
+    """The measurements in which `traces` stands apart from `peers`, with their values."""
+    found: dict[str, float] = {}
+    contrasts = [p.ink_contrast for p in peers if p.ink_contrast is not None]
+    if traces.ink_contrast is not None and len(contrasts) >= MIN_PEERS:
+        ratio = traces.ink_contrast / max(median(contrasts), 1e-6)
+        if ratio <= FAINT_INK:
+            found["ink_contrast_ratio"] = round(ratio, 2)
+    shifts = [p.paper_shift for p in peers if p.paper_shift is not None]
+    if not sealed and traces.paper_shift is not None and len(shifts) >= MIN_PEERS:
+        excess = traces.paper_shift - median(shifts)
+        if excess >= PAPER_SHIFT:
+            found["paper_shift_excess"] = round(excess, 2)
+    return found
+
+
+def check_tampering(reading: CardReading, context: CheckContext) -> list[Finding]:
+    seals = reading.layout.seals if reading.layout else ()
+    findings = []
+    for traces in reading.traces:
+        # Two fields read from one printed value (a date that is both first issue and start) are one value.
+        peers = [p for p in reading.traces if p.box != traces.box]
+        if any(f.evidence["box"] == traces.box.as_list() for f in findings):
+            continue
+        odd = oddities(traces, peers, any(overlaps(traces.box, seal) for seal in seals))
+        if odd:
+            findings.append(finding(
+                "TAMPERING", f"The {traces.field} looks pasted over: its "
+                + " and ".join(("ink is fainter than the other values'" if k == "ink_contrast_ratio"
+                                else "paper differs from the card around it") for k in odd) + ".",
+                field=traces.field, box=traces.box.as_list(), **odd,
+            ))
+    return findings
