@@ -19,7 +19,7 @@ def traces(**odd) -> tuple[FieldTraces, ...]:
     """Alike values; `odd` maps a field to changed measurements."""
     rows = []
     for i, name in enumerate(NAMES):
-        base = FieldTraces(name, Box(100, 60 * i, 300, 30), 30.0, 0.8, 0.08, 0.5, 1.0)
+        base = FieldTraces(name, Box(100, 60 * i, 300, 30), 30.0, 0.8, 0.5)
         rows.append(replace(base, **odd.get(name, {})))
     return tuple(rows)
 
