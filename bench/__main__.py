@@ -2,7 +2,8 @@
 
 Generates a fresh genuine set from a seed no test uses into a temporary directory, reads it and the
 committed samples with each engine, decodes ZXing's QR black-box photos, times register look-ups
-against register size, and writes the report.
+against register size, verifies generated genuine and forged cards through the whole check, and
+writes the report.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench.qr import qr_section  # noqa: E402
 from bench.register import register_section  # noqa: E402
 from bench.report import SetRuns, render  # noqa: E402
 from bench.run import ENGINE_NAMES, run_engine, sample_images  # noqa: E402
+from bench.verification import DEFAULT_FORGED, DEFAULT_GENUINE, verification_section  # noqa: E402
 from ocr.engines import DEFAULT_ENGINE  # noqa: E402
 from ocr.engines.rapid import DEFAULT_THREADS, THREADS_ENV  # noqa: E402
 from samples.generate import generate_set  # noqa: E402
@@ -53,6 +55,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="ZXing's QR black-box photos for the QR section (default %(default)s)")
     parser.add_argument("--no-qr", action="store_true", help="skip the QR decoding section")
     parser.add_argument("--no-register", action="store_true", help="skip the register size section")
+    parser.add_argument("--no-verification", action="store_true", help="skip the verification section")
+    parser.add_argument("--verification-genuine", type=int, default=DEFAULT_GENUINE,
+                        help="genuine images the verification section checks (default %(default)s)")
+    parser.add_argument("--verification-forged", type=int, default=DEFAULT_FORGED,
+                        help="images of each forged variant it checks (default %(default)s)")
     args = parser.parse_args(argv)
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = [e for e in args.engines if e not in ENGINE_NAMES]
@@ -66,6 +73,10 @@ def command_line(args: argparse.Namespace) -> str:
     out = str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
     line = (f".venv/bin/python -m bench --count {args.count} --seed {args.seed} "
             f"--engines {','.join(args.engines)} --out {out}")
+    if args.no_verification:
+        line += " --no-verification"
+    elif (args.verification_genuine, args.verification_forged) != (DEFAULT_GENUINE, DEFAULT_FORGED):
+        line += f" --verification-genuine {args.verification_genuine} --verification-forged {args.verification_forged}"
     return line + (" --no-committed" if args.no_committed else "") + (" --no-qr" if args.no_qr else "") \
         + (" --no-register" if args.no_register else "")
 
@@ -171,11 +182,17 @@ def main(argv: list[str] | None = None) -> int:
         print("register look-ups against register size", file=sys.stderr, flush=True)
         register = register_section()
 
+    verification = None
+    if not args.no_verification:
+        print("verification of generated genuine and forged cards", file=sys.stderr, flush=True)
+        verification = verification_section(args.verification_genuine, args.verification_forged,
+                                            dump=ROOT / "bench" / "out" / "verification.json")
+
     facts = machine_facts(started, time.perf_counter() - clock, generation, load_before)
     text = render(generated=generated, committed=committed, default=DEFAULT_ENGINE, machine=facts,
                   command=command_line(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    sections = [text, *(section for section in (qr, register) if section)]
+    sections = [text, *(section for section in (qr, register, verification) if section)]
     args.out.write_text("\n".join(sections), encoding="utf-8")
     dump_scores(ROOT / "bench" / "out" / "scores.json", generated, committed)
     print(f"wrote {args.out}", file=sys.stderr)
