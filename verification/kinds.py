@@ -183,7 +183,8 @@ class Kind:
 
     @cached_property
     def number_pattern(self) -> re.Pattern[str]:
-        return re.compile(self.data["number"]["pattern"])
+        """Matched whole (`fullmatch`); ASCII, so `\\d` is 0–9 and not any script's digits."""
+        return re.compile(self.data["number"]["pattern"], re.ASCII)
 
     @property
     def qr_required(self) -> bool:

@@ -61,6 +61,6 @@ def id_number_of(reading: CardReading, context: CheckContext) -> str | None:
     kind = context.kind
     if kind is not None and kind.embeds_id_number:
         number = trusted_value(reading, "number", context)
-        match = kind.number_pattern.match(number) if number else None
+        match = kind.number_pattern.fullmatch(number) if number else None
         return match.group("id_number") if match and "id_number" in match.groupdict() else None
     return trusted_value(reading, "id_number", context)

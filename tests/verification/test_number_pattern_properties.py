@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from helpers import AS_OF, GENUINE, context, make_reading
-from hypothesis import Phase, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
@@ -34,9 +34,6 @@ KINDS = load_kinds(FIXTURE_KINDS)  # every built-in kind file, plus the fixture 
 REGIONS = sorted({code for province in PROVINCES for _, code in province.cities})
 
 FAST = settings(max_examples=40, deadline=None, database=None)
-# Tests expected to fail on a known bug: derandomised, so they fail the same way every run.
-KNOWN_BUG = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                     phases=[Phase.generate])  # no shrinking: it would cost half a minute per kind
 
 
 def kinds_where(test) -> list[str]:
@@ -181,26 +178,19 @@ def test_a_single_character_edit_out_of_the_pattern_is_number_invalid(kind_id, d
     card = data.draw(cards(kind))
     number = edited(card.number, data.draw(EDITS))
     assume(not kind.number_pattern.fullmatch(number))
-    # A line break appended is the one out-of-pattern edit the rules miss: see the strict xfail below.
-    # (A non-ASCII digit for a digit is not out of the pattern as `re` reads `\d`: see the other xfail.)
-    assume(number != card.number + "\n")
     assert number_invalid_on_number(card.with_(number=number))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: number patterns are applied with re.match, and `$` also matches "
-                   "before a final line break, so '<number>\\n' passes check_number_pattern")
 @pytest.mark.parametrize("kind_id", sorted(KINDS))
-@KNOWN_BUG
+@FAST
 @given(data=st.data())
 def test_a_line_break_appended_to_the_number_is_number_invalid(kind_id, data):
     card = data.draw(cards(KINDS[kind_id]))
     assert number_invalid_on_number(card.with_(number=card.number + "\n"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `\\d` in the kinds' number patterns (compiled without re.ASCII) "
-                   "matches any Unicode decimal digit, so a full-width or Arabic-Indic digit passes as a digit")
 @pytest.mark.parametrize("kind_id", sorted(KINDS))
-@KNOWN_BUG
+@FAST
 @given(data=st.data())
 def test_a_non_ascii_digit_for_a_digit_is_number_invalid(kind_id, data):
     card = data.draw(cards(KINDS[kind_id]))

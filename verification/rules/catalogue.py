@@ -59,7 +59,7 @@ def check_number_category_code(reading: CardReading, context: CheckContext) -> l
     """Kinds whose number embeds the category code (建筑施工: 2-digit 工种 code) must agree with it."""
     kind, number = context.kind, trusted_value(reading, "number", context)
     category = trusted_value(reading, "category", context)
-    match = kind.number_pattern.match(number) if kind and number else None
+    match = kind.number_pattern.fullmatch(number) if kind and number else None
     code = match.groupdict().get("category_code") if match else None
     if not code or not category:
         return []

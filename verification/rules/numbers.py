@@ -16,7 +16,7 @@ MIN_AGE_AT_FIRST_ISSUE = 18
 
 def check_number_pattern(reading: CardReading, context: CheckContext) -> list[Finding]:
     number = trusted_value(reading, "number", context)
-    if context.kind is None or number is None or context.kind.number_pattern.match(number):
+    if context.kind is None or number is None or context.kind.number_pattern.fullmatch(number):
         return []
     return [finding(
         "NUMBER_INVALID", f"证号 does not have the form of a {context.kind.name} number.",
@@ -93,7 +93,7 @@ def check_age_at_first_issue(reading: CardReading, context: CheckContext) -> lis
 def check_number_parts(reading: CardReading, context: CheckContext) -> list[Finding]:
     """Parts named in the kind's number pattern: issuing province and year of issue."""
     kind, number = context.kind, trusted_value(reading, "number", context)
-    match = kind.number_pattern.match(number) if kind and number else None
+    match = kind.number_pattern.fullmatch(number) if kind and number else None
     if match is None:
         return []
     parts = match.groupdict()

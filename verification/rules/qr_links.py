@@ -89,12 +89,12 @@ def payload_numbers(payload: str, kind: Kind) -> set[str]:
     if not parts.scheme:
         texts = [payload]
     return {token.upper() for text in texts for token in NUMBER_TOKEN.findall(text)
-            if kind.number_pattern.match(token.upper())}
+            if kind.number_pattern.fullmatch(token.upper())}
 
 
 def comparable_number(number: str, kind: Kind) -> str:
     """ID-numbered kinds may print or encode the number with or without its letter prefix."""
-    match = kind.number_pattern.match(number)
+    match = kind.number_pattern.fullmatch(number)
     if match and kind.embeds_id_number and "id_number" in match.groupdict():
         return match.group("id_number")
     return number
