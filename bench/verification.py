@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
@@ -52,12 +52,25 @@ WATCHED = ("TAMPERING", "LAYOUT_MISMATCH")  # codes whose false alarms on genuin
 
 @dataclass(frozen=True)
 class Raised:
-    """One finding on an image: its code, severity, and the field it names with what was read there."""
+    """One finding on an image: its code, severity, and the fields it names with what was read there."""
 
     code: str
     severity: str
-    field: str | None = None
-    read: str | None = None
+    fields: tuple[str, ...] = ()
+    read: dict[str, Any] | None = None
+    evidence: dict[str, Any] = field(default_factory=dict, compare=False)  # all of it, for the JSON dump
+
+    @classmethod
+    def of(cls, finding: dict[str, Any]) -> Raised:
+        """From a contract's finding; its evidence names one `field` and its `read`, or `fields` and a `read` each."""
+        evidence = finding["evidence"]
+        if "fields" in evidence:
+            read = evidence.get("read")
+            return cls(finding["code"], finding["severity"], tuple(evidence["fields"]),
+                       read if isinstance(read, dict) else None, evidence)
+        name = evidence.get("field")
+        return cls(finding["code"], finding["severity"], (name,) if name else (),
+                   {name: evidence["read"]} if name and "read" in evidence else None, evidence)
 
 
 @dataclass(frozen=True)
@@ -225,8 +238,7 @@ def outcome(entry: dict[str, Any], check: Check | str, seconds: float) -> Outcom
     if isinstance(check, str):
         return Outcome(entry["image"], entry["variant"], entry["capture"], tuple(entry["expected_codes"]), check,
                        (), seconds, entry["printed"])
-    findings = tuple(Raised(f["code"], f["severity"], f["evidence"].get("field"), f["evidence"].get("read"))
-                     for f in check.result["findings"])
+    findings = tuple(Raised.of(f) for f in check.result["findings"])
     return Outcome(entry["image"], entry["variant"], entry["capture"], tuple(entry["expected_codes"]),
                    check.verdict, findings, seconds, entry["printed"])
 
@@ -308,15 +320,16 @@ def images_per_second(outcomes: Sequence[Outcome]) -> str:
 
 def findings_text(o: Outcome) -> str:
     """Each finding with its severity and field; a value read beside the printed one, where they differ."""
-    return "; ".join(f"{f.code} ({', '.join(filter(None, (f.severity, f.field, misread(o, f))))})"
+    return "; ".join(f"{f.code} ({', '.join([f.severity, *(described(o, f, name) for name in f.fields)])})"
                      for f in o.findings) or "none"
 
 
-def misread(o: Outcome, f: Raised) -> str | None:
-    printed = o.printed.get(f.field) if f.field else None
-    if f.read is None or printed is None or str(f.read) == printed:
-        return None
-    return f"read `{f.read}`, printed `{printed}`"
+def described(o: Outcome, f: Raised, name: str) -> str:
+    """The field's name, and what was read beside what is printed when they differ."""
+    read, printed = (f.read or {}).get(name), o.printed.get(name)
+    if read is None or printed is None or str(read) == printed:
+        return name
+    return f"{name} read `{read}`, printed `{printed}`"
 
 
 # Rendering -----------------------------------------------------------------------------------------

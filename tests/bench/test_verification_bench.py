@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -28,8 +29,13 @@ def made(number: int, variant: str = "genuine", verdict: str = "pass", *codes: s
          expected: tuple[str, ...] = ()) -> Outcome:
     return Outcome(f"set/{number:03d}_kind_{variant.lower()}_{capture}.jpg", variant, capture,
                    expected or (() if variant == "genuine" else (variant,)), verdict,
-                   tuple(Raised(code, "warning", "number", "X1" if code == "REGISTRY_NOT_FOUND" else None)
-                         for code in codes), 0.5, {"number": "A1"})
+                   tuple(Raised.of(contract_finding(code)) for code in codes), 0.5, {"number": "A1", "name": "张三"})
+
+
+def contract_finding(code: str) -> dict:
+    """A finding as the contract lists it: on the number, read as X1 where the register lacks it."""
+    return {"code": code, "severity": "warning", "message": "…",
+            "evidence": {"field": "number", **({"read": "X1"} if code == "REGISTRY_NOT_FOUND" else {})}}
 
 
 CATCH, RECALL, CAPTURE, ON_GENUINE, FAILED = ("Fraud catch per forged variant", "Recall per finding code",
@@ -74,9 +80,17 @@ def test_targets_and_tables_follow_the_outcomes():
     assert row(text, CAPTURE, "**all**")[1:4] == ["105", "97.0% (97/100)", "60.0% (3/5)"]
     # the genuine images that did not pass, with what was read where it differs from the print
     assert row(text, FAILED, "set/008_kind_genuine_lowres.jpg")[3] == \
-        "LAYOUT_MISMATCH (warning, number); REGISTRY_NOT_FOUND (warning, number, read `X1`, printed `A1`)"
+        "LAYOUT_MISMATCH (warning, number); REGISTRY_NOT_FOUND (warning, number read `X1`, printed `A1`)"
     assert "| set/103_kind_tampering_scan.jpg | scan | pass | none |" in text
     assert "| set/105_kind_expired_scan.jpg | scan | crashed | none |" in text
+
+
+def test_a_finding_on_several_fields_names_each_and_what_was_read():
+    mismatch = {"code": "REGISTRY_MISMATCH", "severity": "error", "message": "…",
+                "evidence": {"fields": ["number", "name"], "read": {"number": "A1", "name": "李四"},
+                             "expected": {"number": "A1", "name": "王五"}}}
+    text = section(VerificationRun([replace(made(1), verdict="reject", findings=(Raised.of(mismatch),))], "", 1.0))
+    assert "| REGISTRY_MISMATCH (error, number, name read `李四`, printed `张三`) |" in text
 
 
 def test_recall_counts_every_image_expecting_a_code():
