@@ -50,9 +50,9 @@ def check_tampering(reading: CardReading, context: CheckContext) -> list[Finding
     findings = []
     for traces in reading.traces:
         # Two fields read from one printed value (a date that is both first issue and start) are one value.
-        peers = [p for p in reading.traces if p.box != traces.box]
         if any(f.evidence["box"] == traces.box.as_list() for f in findings):
             continue
+        peers = [p for p in reading.traces if p.box != traces.box]
         odd = oddities(traces, peers, any(overlaps(traces.box, seal) for seal in seals))
         if odd:
             findings.append(finding(
