@@ -123,13 +123,16 @@ def opencv_detectors() -> Iterator[tuple[str, cv2.QRCodeDetector]]:
 
 
 def read_with_opencv(variant: Variant) -> tuple[list[QrPayload], list[Located]]:
-    """(first ASCII payload, symbols located) from OpenCV's detectors, the curved-surface decoder included."""
+    """(first ASCII payload, symbols located) from OpenCV's detectors.
+
+    Not OpenCV's curved-surface decoder (`decodeCurved`): in OpenCV 5.0.0 it crashes the process
+    (SIGSEGV) on some card images, and on the ZXing black-box set it decoded nothing that the
+    resampler (which follows a bent symbol's grid) did not.
+    """
     located = []
     for name, detector in opencv_detectors():
         try:
             text, points, _ = detector.detectAndDecode(variant.image)
-            if points is not None and not text and name == "opencv":
-                text, _ = detector.decodeCurved(variant.image, points)
         except (cv2.error, UnicodeDecodeError):  # unsupported modes (e.g. ECI), non-UTF-8 bytes
             continue
         if points is None:

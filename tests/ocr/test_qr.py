@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -171,3 +173,14 @@ def test_symbol_size_from_zxing_version(version, size):
 def test_boxes_are_the_bounds_of_the_corner_points():
     points = np.array([[200.4, 100], [400, 100.2], [400, 300], [200, 299.5]])
     assert qr.box_from_points(points).as_list() == [200, 100, 200, 200]
+
+
+def test_a_card_that_crashed_opencvs_curved_decoder_is_read_without_crashing_the_process():
+    """OpenCV 5.0.0's decodeCurved died with SIGSEGV on this genuine generated scan; a worker must survive it."""
+    image = Path(__file__).resolve().parents[1] / "fixtures" / "qr" / "opencv-curved-crash.jpg"
+    script = ("import sys; from PIL import Image; from ocr.qr import decode_qr; "
+              "print(decode_qr(Image.open(sys.argv[1])).symbol_seen)")
+    run = subprocess.run([sys.executable, "-c", script, str(image)], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "False"  # the card (a special-equipment scan) carries no QR symbol
