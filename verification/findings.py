@@ -34,7 +34,10 @@ CATALOGUE: dict[str, CodeInfo] = {
     "CATEGORY_UNKNOWN": CodeInfo(Severity.WARNING, "The category or item is not in the kind's catalogue."),
     "CATEGORY_MISMATCH": CodeInfo(Severity.ERROR, "Category, item and code do not belong together."),
     "QR_MISSING": CodeInfo(Severity.WARNING, "No QR symbol was found on a kind that carries one."),
-    "QR_UNREADABLE": CodeInfo(Severity.INFO, "A QR symbol is there but could not be decoded; retake the photo."),
+    # A warning, not a hint: the QR is the card's link to the official query, and a symbol left unread is a
+    # check not done (a counterfeiter gains by smudging it). Like FIELD_UNREADABLE it asks for a retake and
+    # never rejects.
+    "QR_UNREADABLE": CodeInfo(Severity.WARNING, "A QR symbol is there but could not be decoded; retake the photo."),
     "QR_UNOFFICIAL_HOST": CodeInfo(Severity.ERROR, "The QR points to a host that is not an official query host."),
     "QR_LOOKALIKE_HOST": CodeInfo(Severity.ERROR, "The QR points to a host that imitates an official query host."),
     "QR_MISMATCH": CodeInfo(Severity.ERROR, "The number in the QR payload differs from the printed number."),

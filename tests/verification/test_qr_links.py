@@ -127,9 +127,9 @@ def test_a_missing_qr_is_a_warning_only_on_kinds_that_carry_one():
                   context("construction_operation")).findings == []
 
 
-def test_an_unreadable_symbol_is_a_retake_hint_even_on_kinds_without_a_required_qr():
+def test_an_unreadable_symbol_asks_for_a_retake_even_on_kinds_without_a_required_qr():
     for scheme in ("special_operation", "construction_operation"):
         report = verify(make_reading(scheme, GENUINE[scheme], symbol_seen=True), context(scheme))
         [found] = report.findings
-        assert (found.code, found.severity, report.verdict) == ("QR_UNREADABLE", Severity.INFO, "pass")
+        assert (found.code, found.severity, report.verdict) == ("QR_UNREADABLE", Severity.WARNING, "suspect")
         assert "retake" in found.message

@@ -111,11 +111,11 @@ def test_qr_missing_only_where_the_kind_carries_one():
     assert codes(make_reading("special_equipment", GENUINE["special_equipment"]), context("special_equipment")) == []
 
 
-def test_unreadable_qr_is_a_hint_not_a_rejection():
+def test_unreadable_qr_asks_for_a_retake_and_a_look_not_a_rejection():
     reading = make_reading("special_operation", GENUINE["special_operation"], symbol_seen=True)
     report = verify(reading, context("special_operation"))
     assert [f.code for f in report.findings] == ["QR_UNREADABLE"]
-    assert report.verdict == "pass"
+    assert report.verdict == "suspect"
 
 
 def test_low_confidence_fields_are_unreadable_and_not_judged():
