@@ -594,14 +594,20 @@ def resolve_code(raw: str) -> tuple[str, float, bool]:
     return value, 1.0, False
 
 
-def fit_pattern(value: str, pattern: str) -> tuple[str, float]:
-    """(value, quality) of a code that should fully match `pattern`: when it does not, but reading
-    one or two digits as their print-alike letters (0→O, 1→I, …) makes exactly one reading fit,
-    that reading at PATTERN_FIT_QUALITY; otherwise the value as read at full quality, for the rules
-    to judge (a forger's malformed number must stay malformed)."""
+def fit_pattern(value: str, pattern: str, printed: str | None = None) -> tuple[str, float]:
+    """(value, quality) of a code that should fully match `pattern`: when it does not, but the code
+    as `printed` (before digit lookalikes were repaired) does, that; or when reading one or two digits
+    as their print-alike letters (0→O, 1→I, …) makes exactly one reading fit, that reading at
+    PATTERN_FIT_QUALITY; otherwise the value as read at full quality, for the rules to judge (a
+    forger's malformed number must stay malformed).
+
+    The printed code comes first because the repair takes a letter between a CJK character and a
+    digit for a digit: the city letter D of 苏D10… became 0, which the print-alike step made O."""
     compiled = re.compile(pattern)
     if not value or compiled.fullmatch(value):
         return value, 1.0
+    if printed and compiled.fullmatch(printed):
+        return printed, 1.0
     doubtful = [i for i, char in enumerate(value) if char in PRINT_ALIKES]
     for count in (1, 2):
         fits = set()
@@ -654,7 +660,7 @@ def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
     if kind == "code":
         value, quality, checksum = resolve_code(raw)
         if field_spec.pattern and not checksum:
-            value, fit_quality = fit_pattern(value, field_spec.pattern)
+            value, fit_quality = fit_pattern(value, field_spec.pattern, normalise_code(raw, repair_lookalikes=False))
             quality *= fit_quality
         if vocabulary and value:
             value, snap_quality = snap(value, vocabulary)

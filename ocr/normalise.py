@@ -136,11 +136,13 @@ def normalise_sex(text: str) -> str | None:
     return "男" if male else "女"
 
 
-def normalise_code(text: str) -> str:
+def normalise_code(text: str, *, repair_lookalikes: bool = True) -> str:
     """A number or code as printed, compacted: no spaces, ASCII, digit lookalikes repaired between
-    digits, and a final x or × (the GB 11643 check character) upper-cased to X."""
+    digits (unless `repair_lookalikes` is off), and a final x or × (the GB 11643 check character)
+    upper-cased to X."""
     compact = re.sub(r"\s+", "", to_half_width(text)).strip(":;,.'\"`“”‘’")
-    compact = fix_digit_lookalikes(compact)
+    if repair_lookalikes:
+        compact = fix_digit_lookalikes(compact)
     if len(compact) > 1 and compact[-1] in "x×" and compact[-2].isdigit():
         compact = compact[:-1] + "X"
     return compact

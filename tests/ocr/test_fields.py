@@ -293,6 +293,13 @@ def test_a_code_is_fitted_to_its_structure_only_by_reading_digits_as_letters(rea
     assert fit_pattern(read, CONSTRUCTION_NUMBER) == (expected, quality)
 
 
+def test_a_city_letter_that_looks_like_a_digit_is_kept_as_printed(specs):
+    """D is a digit lookalike, but 苏D10… fits the construction number's structure as printed."""
+    assert fit_pattern("苏0102020378072", CONSTRUCTION_NUMBER, printed="苏D102020378072") == ("苏D102020378072", 1.0)
+    lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("证书编号：苏D102020378072", 60, 130)]
+    assert extract_fields(lines, specs["construction_operation"]).fields["number"].value == "苏D102020378072"
+
+
 def test_the_number_field_carries_its_kinds_pattern(specs):
     number = next(f for f in specs["construction_operation"].fields if f.name == "number")
     lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("证书编号：甘0042019961100", 60, 130)]
