@@ -1,4 +1,4 @@
-"""The tables: people and their API tokens, checks with their verdicts, and imported register rows."""
+"""The tables: people and their API tokens, checks with their verdicts, batches of checks, and imported register rows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, MetaData, String, Text, TypeDecorator
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -49,6 +49,21 @@ class CheckState(StrEnum):
     queued = "queued"
     done = "done"
     failed = "failed"
+
+
+class BatchState(StrEnum):
+    queued = "queued"  # uploaded, waiting for a worker
+    running = "running"  # being read into items, or its items being checked
+    done = "done"  # every item has its result (some may have failed alone)
+    failed = "failed"  # the upload as a whole was refused: error_code, error_message, error_stage say why
+    cancelled = "cancelled"
+
+
+class ItemState(StrEnum):
+    queued = "queued"
+    done = "done"  # its Check holds the verdict
+    failed = "failed"
+    cancelled = "cancelled"
 
 
 class User(UserMixin, Base):
@@ -119,6 +134,72 @@ class Check(Base):
         if self.state == CheckState.failed:
             status["error"] = {"code": self.error_code, "message": self.error_message}
         return status
+
+
+class Batch(Base):
+    """An uploaded archive, PDF, TIFF or image checked item by item in the background.
+
+    The counters are updated in the same transaction as each item's result, so the pages and the
+    API read progress here and never ask the job broker.
+    """
+
+    __tablename__ = "batches"
+    __table_args__ = (Index(None, "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(Text)  # the upload's name, the first part of every item's origin
+    as_of: Mapped[date] = mapped_column(Date)  # validity is judged on the upload's day, as for single checks
+    state: Mapped[str] = mapped_column(String(10), default=BatchState.queued)
+    total: Mapped[int | None] = mapped_column(Integer)  # None until the upload has been read
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(50))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_stage: Mapped[str | None] = mapped_column(String(20))
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expanded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # every item found and queued
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def finished(self) -> bool:
+        return self.state in {BatchState.done, BatchState.failed, BatchState.cancelled}
+
+    def to_status(self) -> dict[str, Any]:
+        """Progress as the API and the batch page's bar report it; with the reason when the batch failed."""
+        status: dict[str, Any] = {"id": self.id, "state": self.state, "source": self.source, "total": self.total,
+                                  "done": self.done, "failed": self.failed}
+        if self.state == BatchState.failed:
+            status["error"] = {"code": self.error_code, "message": self.error_message, "stage": self.error_stage}
+        return status
+
+
+class BatchItem(Base):
+    """One page or image of a batch, found at `origin` (``cards.zip!/dir/p1.pdf#page=3``).
+
+    `seq` is its place in the upload; one row per place, so re-reading an upload after a crash
+    cannot add an item twice. A checked item's verdict lives in its Check.
+    """
+
+    __tablename__ = "batch_items"
+    __table_args__ = (Index(None, "batch_id", "seq", unique=True), Index(None, "batch_id", "state"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default=ItemState.queued)
+    check_id: Mapped[int | None] = mapped_column(ForeignKey("checks.id"))
+    error_code: Mapped[str | None] = mapped_column(String(50))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    elapsed_ms: Mapped[int | None] = mapped_column(Integer)  # reading and judging the item
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    batch: Mapped[Batch] = relationship()
+    check: Mapped[Check | None] = relationship()
 
 
 class RegisterEntry(Base):
