@@ -45,6 +45,13 @@ def test_each_trick_raises_its_code(scheme, changes, code):
     assert code in codes(genuine(scheme, **changes), context(scheme))
 
 
+def test_a_category_damaged_by_ocr_is_corroborated_by_its_item_and_an_invented_one_is_not():
+    assert codes(genuine("special_operation", category="电作业"), context("special_operation")) == []
+    # one character off 高处作业, but the item (低压电工作业) belongs to 电工作业: printed so, not misread
+    assert codes(genuine("special_operation", category="高空作业"), context("special_operation")) == [
+        "CATEGORY_UNKNOWN"]
+
+
 def test_real_card_id_issued_after_its_county_code_changed_is_valid():
     reading = genuine("special_equipment", number="510602197603143578", sex="男")
     assert codes(reading, context("special_equipment")) == ["QR_MISMATCH"]  # the QR fixture holds another number
@@ -162,6 +169,20 @@ def test_register_mismatch_says_which_fields_differ():
              if f.code == "REGISTRY_MISMATCH"][0]
     assert found.evidence["fields"] == ["name", "valid_until"]
     assert found.evidence["expected"] == {"name": "赵六", "valid_until": "2029-01-01"}
+
+
+@pytest.mark.parametrize(("read", "agrees"), [
+    ({"category": "电作业"}, True),  # a character dropped by OCR
+    ({"authority": "北京市应急官理局"}, True),  # 管 read as a lookalike
+    ({"item": "高压电工作业"}, False),  # another item of the catalogue: changed, not misread
+    ({"authority": "天津市应急管理局"}, False),  # another place
+    ({"authority": "北京市市场监督管理局"}, False),  # another agency
+])
+def test_register_comparison_forgives_ocr_damage_to_phrases_but_not_another_phrase(read, agrees):
+    facts = Facts(register=DictRegister([record()]))
+    reading = make_reading("special_operation", {**GENUINE["special_operation"], **read},
+                           qr=[QR["special_operation"]])
+    assert ("REGISTRY_MISMATCH" not in codes(reading, context("special_operation", facts))) is agrees
 
 
 def test_matching_register_row_passes_and_other_schemes_are_not_judged():

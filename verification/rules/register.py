@@ -1,11 +1,18 @@
-"""Register rules: compare the card with the issuing authority's records, where a register is loaded."""
+"""Register rules: compare the card with the issuing authority's records, where a register is loaded.
+
+Names, ID numbers and dates must agree exactly: they are what a forger changes. Catalogue names and
+the authority are long printed phrases that OCR damages (a character dropped, 割 read as 制); they
+agree when the reading is the register's phrase so damaged and not another phrase of their kind —
+"高压电工作业" read for a register's 低压电工作业 is a term itself and differs.
+"""
 
 from __future__ import annotations
 
 from verification.facts import REVOKED_STATUSES
 from verification.findings import Finding, finding
+from verification.kinds import Kind
 from verification.reading import CardReading, CheckContext, box_of, id_number_of, trusted_value
-from verification.rules.catalogue import canonical
+from verification.rules.catalogue import OCR_NEAR, canonical, nearest_term, similarity
 
 COMPARED_FIELDS = ("name", "id_number", "category", "item", "first_issued", "valid_until", "authority")
 
@@ -53,8 +60,30 @@ def _differing_fields(reading: CardReading, context: CheckContext, record: objec
     differing = []
     for name in COMPARED_FIELDS:
         card, held = _card_value(reading, context, name), _register_value(record, name)
-        if card and held and canonical(card) != canonical(held):
+        if card and held and not _agrees(name, card, held, context.kind):
             differing.append(name)
     return differing
+
+
+def _agrees(name: str, card: str, held: str, kind: Kind) -> bool:
+    if canonical(card) == canonical(held):
+        return True
+    if name in ("category", "item"):
+        terms = kind.document_spec.vocabulary.get(name, ())
+        return nearest_term(card, terms) == nearest_term(held, terms) is not None
+    if name == "authority":
+        agencies = next((spec.agencies for spec in kind.document_spec.fields if spec.name == "authority"), ())
+        return _same_authority(card, held, agencies)
+    return False
+
+
+def _same_authority(card: str, held: str, agencies: tuple[str, ...]) -> bool:
+    """The card names the register's place exactly, and the register's agency near enough for OCR damage
+    ("陕西省房和城多建设厅" for 陕西省住房和城乡建设厅); another province or agency differs."""
+    agency = next((a for a in agencies if canonical(held).endswith(canonical(a))), None)
+    if agency is None:
+        return False
+    place = canonical(held)[: -len(canonical(agency))]
+    return canonical(card).startswith(place) and similarity(canonical(card)[len(place):], agency) >= OCR_NEAR
 
 
