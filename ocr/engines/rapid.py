@@ -67,6 +67,12 @@ REC_MIN_RATIO = 320 / 48
 """Shorter crops are padded to this width-to-height ratio (RapidOCR's `rec_img_shape`)."""
 HALF_TURN_VOTERS = 6
 """The longest lines of a card vote on whether it is upside down."""
+STACK_RATIO = 1.5
+"""A box on the upright card this many times taller than wide is a column of characters, not a line:
+the detector joins the first characters of letter-spaced labels printed one above the other ("姓　名"
+over "性　别" gave one box, read "姓性"). Cards print no vertical text."""
+GLYPH_HEIGHT = 1.2
+"""A CJK character is at most this many times as tall as the column is wide."""
 
 
 def default_threads() -> int:
@@ -147,6 +153,32 @@ def line_inks(rgb: np.ndarray, quads: Sequence[np.ndarray]) -> list[str]:
         else:
             inks.append(DARK_PRINT)
     return inks
+
+
+def unstacked(gray: np.ndarray, quad: np.ndarray) -> list[np.ndarray]:
+    """A box of characters stacked in a column, cut into one box per character where the column's
+    ink pauses (a glyph's own gaps, as in 三, are kept whole); any other box as it is."""
+    x0, y0, x1, y1 = bounds(quad)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, gray.shape[1]), min(y1, gray.shape[0])
+    width, height = x1 - x0, y1 - y0
+    if width <= 0 or height < STACK_RATIO * width:
+        return [quad]
+    column = gray[y0:y1, x0:x1]
+    _, ink = cv2.threshold(column, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    inked = np.flatnonzero(ink.any(axis=1))
+    if inked.size == 0:
+        return [quad]
+    runs = np.split(inked, np.flatnonzero(np.diff(inked) > 1) + 1)
+    glyphs: list[list[int]] = []
+    for run in runs:
+        if glyphs and run[-1] - glyphs[-1][0] < GLYPH_HEIGHT * width:  # still within one character's height
+            glyphs[-1][1] = int(run[-1])
+        else:
+            glyphs.append([int(run[0]), int(run[-1])])
+    if len(glyphs) < 2:
+        return [quad]
+    return [np.array([(x0, y0 + top), (x1, y0 + top), (x1, y0 + bottom + 1), (x0, y0 + bottom + 1)], dtype=np.float64)
+            for top, bottom in glyphs]
 
 
 def bounds(points: np.ndarray) -> tuple[int, int, int, int]:
@@ -253,6 +285,7 @@ class RapidOcrEngine:
             card_gray = cv2.rotate(card_gray, cv2.ROTATE_180)
             height, width = card_gray.shape[:2]
             boxes = [turned_half(box, width, height) for box in boxes]
+        boxes = [part for box in boxes for part in unstacked(card_gray, box)]
         debug.dump("upright", card_gray, boxes)
         inks = line_inks(card.pixels, boxes) if self.red_dropout else [DARK_PRINT] * len(boxes)
         kept = [(box, ink) for box, ink in zip(boxes, inks, strict=True) if ink != SEAL_LETTERING]

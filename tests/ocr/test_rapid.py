@@ -12,7 +12,7 @@ from PIL import Image
 
 from ocr import engines
 from ocr.engines import EngineUnavailable, RapidOcrEngine, TesseractEngine, get_engine
-from ocr.engines.rapid import default_threads, red_dropout_gray
+from ocr.engines.rapid import default_threads, red_dropout_gray, unstacked
 from ocr.fields import read_fields
 from ocr.geometry import DebugSink
 from ocr.types import Box
@@ -92,6 +92,23 @@ def test_each_stage_dumps_a_debug_image(rapid, label_value, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["01-card.png", "02-rectified.png", "03-upright.png"]
     with Image.open(tmp_path / "03-upright.png") as upright:
         assert upright.width > upright.height  # the quarter turn is undone: the card is landscape again
+
+
+def quad(x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], dtype=np.float64)
+
+
+def test_a_column_of_stacked_characters_is_cut_where_its_ink_pauses():
+    """Two label characters one above the other (姓 over 性), the second drawn as three bars like 三."""
+    gray = np.full((200, 100), 255, dtype=np.uint8)
+    gray[20:50, 30:60] = 0  # a solid glyph
+    for top in (100, 112, 124):  # a glyph with gaps of its own
+        gray[top:top + 6, 30:60] = 0
+    parts = unstacked(gray, quad(25, 15, 65, 135))
+    assert [(p[0, 1], p[2, 1]) for p in parts] == [(20, 50), (100, 130)]  # top and bottom of each glyph
+    assert all((p[0, 0], p[1, 0]) == (25, 65) for p in parts)  # across the column's width
+    line = quad(10, 10, 90, 40)  # an ordinary line, wider than tall
+    assert unstacked(gray, line) == [line]
 
 
 def test_red_dropout_lightens_seal_ink_and_keeps_black_print():
