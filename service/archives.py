@@ -143,7 +143,13 @@ class ArchiveRejected(ValueError):
 
 @dataclass(frozen=True)
 class ArchiveItem:
-    """One image of an upload: its validated bytes, or why it could not be had."""
+    """One image of an upload: its validated bytes, or why it could not be had.
+
+    Item error codes: those of `ocr.load.ImageRejected` (empty, too_large, unsupported_type, corrupt,
+    too_many_pixels); corrupt and unsupported_type for a ZIP member; page_too_large for a page or frame;
+    render_memory, render_timeout, render_crashed, render_failed for a PDF page; encrypted, too_many_pages,
+    empty for a PDF or TIFF inside a ZIP or folder; symlink and any ArchiveRejected code for a folder's file.
+    """
 
     origin: str
     data: bytes | None  # JPEG/PNG/WEBP that passed ocr.load.load_image; None when the item failed
@@ -286,14 +292,17 @@ def _listed_members(archive: zipfile.ZipFile, origin: str,
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
-    """The member's name. Names stored without the UTF-8 flag are read as GB18030, which is what
-    Chinese Windows writes; zipfile would read them as CP437 and show mojibake."""
+    """The member's name. zipfile reads names stored without the UTF-8 flag as CP437, which turns Chinese
+    into mojibake: such names are tried as UTF-8 (macOS omits the flag) and then as GB18030 (Chinese Windows)."""
     if info.flag_bits & ZIP_UTF8_NAME_FLAG or info.filename.isascii():
         return info.filename
-    try:
-        return info.filename.encode("cp437").decode("gb18030")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return info.filename
+    stored = info.filename.encode("cp437")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return stored.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def _check_entry(info: zipfile.ZipInfo, name: str, origin: str) -> None:

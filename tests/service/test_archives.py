@@ -34,6 +34,7 @@ from service.archives import (
 
 MIB = 2**20
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+DEFAULTS = ArchiveLimits()
 
 
 # Fixture builders ----------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ def work_dir(tmp_path: Path) -> Path:
     return path
 
 
-def expand(path: Path, work_dir: Path, limits: ArchiveLimits = ArchiveLimits(), **kwargs):
+def expand(path: Path, work_dir: Path, limits: ArchiveLimits = DEFAULTS, **kwargs):
     """plan_items and iter_items over one upload; their origins must agree, and nothing may stay behind."""
     planned = plan_items(path, path.name, limits, work_dir)
     items = list(iter_items(path, path.name, limits, work_dir, **kwargs))
@@ -123,7 +124,7 @@ def outcomes(items) -> dict[str, str | None]:
     return {item.origin: item.error_code for item in items}
 
 
-def refusal(path: Path, work_dir: Path, tmp_path: Path, limits: ArchiveLimits = ArchiveLimits()) -> ArchiveRejected:
+def refusal(path: Path, work_dir: Path, tmp_path: Path, limits: ArchiveLimits = DEFAULTS) -> ArchiveRejected:
     """The refusal of both plan_items and iter_items (raised by the call itself, before any item), after
     checking that the refused upload left no file anywhere under tmp_path, work_dir included."""
     before = tree(tmp_path)
@@ -230,8 +231,10 @@ def test_pdf_with_only_an_owner_password_is_read(tmp_path: Path, work_dir: Path)
     assert outcomes(items) == {"restricted.pdf#page=1": None}
 
 
-def test_member_names_without_the_utf8_flag_are_read_as_gbk(tmp_path: Path, work_dir: Path) -> None:
-    placeholder, name = b"xxxx.png", "证书.png".encode("gb18030")  # both 8 bytes, so the headers stay valid
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8"])  # Chinese Windows; macOS, which omits the flag
+def test_member_names_without_the_utf8_flag_are_not_mojibake(tmp_path: Path, work_dir: Path, encoding: str) -> None:
+    name = "证书.png".encode(encoding)
+    placeholder = b"x" * (len(name) - 4) + b".png"  # as long as the name, so the headers stay valid
     archive = zip_bytes([(placeholder.decode(), image_bytes((10, 10)))]).replace(placeholder, name)
     planned, items = expand(write(tmp_path / "batch.zip", archive), work_dir)
     assert planned == ["batch.zip!/证书.png"]
