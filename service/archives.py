@@ -686,7 +686,7 @@ class _PageRenderer:
     def _start(self) -> subprocess.Popen[bytes]:
         # -P: the script's own directory (service/) must not shadow top-level modules in the child.
         command = [sys.executable, "-P", str(Path(__file__).resolve()), str(self._pdf), str(self._pages_dir),
-                   str(self._limits.dpi), str(self._limits.render_memory_bytes)]
+                   str(self._limits.dpi), str(self._limits.render_memory_bytes), str(self._limits.render_timeout_s)]
         python_path = os.pathsep.join(filter(None, [str(_IMPORT_ROOT), os.environ.get("PYTHONPATH")]))
         self._child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
                                        env={**os.environ, "PYTHONPATH": python_path})
@@ -737,11 +737,12 @@ def _page_file(pages_dir: Path, index: int) -> Path:
     return pages_dir / f"page-{index:05d}.png"
 
 
-def _serve_render_requests(pdf: str, pages_dir: Path, dpi: int, memory_bytes: int) -> None:
+def _serve_render_requests(pdf: str, pages_dir: Path, dpi: int, memory_bytes: int, timeout_s: float) -> None:
     """In the child: cap the address space, then render each page index read from stdin."""
     _limit_address_space(memory_bytes)
     document = pdfium.PdfDocument(pdf)
     for line in sys.stdin:
+        _allow_cpu_seconds(timeout_s)
         print(_render_page(document, int(line), pages_dir, dpi), flush=True)
 
 
@@ -749,6 +750,15 @@ def _limit_address_space(memory_bytes: int) -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _allow_cpu_seconds(seconds: float) -> None:
+    """Let the child use `seconds` more CPU time, then SIGXCPU ends it: the parent's timeout does that
+    while the parent lives, this does it for a child orphaned mid-page by a killed worker."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
 def _render_page(document: pdfium.PdfDocument, index: int, pages_dir: Path, dpi: int) -> str:
@@ -804,4 +814,4 @@ def _megabytes(size: int) -> str:
 
 
 if __name__ == "__main__":
-    _serve_render_requests(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    _serve_render_requests(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
