@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bench.reading import TRUSTED_CONFIDENCE, ImageScore, Ratio, Tally, tally
 from bench.run import WHOLE, EngineRun
-from verification.kinds import CONTRACT_FIELDS
+from ocr.types import CONTRACT_FIELDS
 
 CAPTURES = ("scan", "phone", "lowres")
 FIELD_TARGETS = {"scan": 97.0, "phone": 93.0, "lowres": 93.0}

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from ocr.seals import redness
-from ocr.types import Box, FieldReading
+from ocr.types import CONTRACT_FIELDS, Box, FieldReading
 
 TEXT_HEIGHT = 32
 """Pixels a value's text height is scaled to before it is measured."""
@@ -31,8 +31,6 @@ RED_TINT = 20
 """Pixels red beyond green and blue by this much are seal ink: neither print nor paper."""
 MIN_PIXELS = 40
 """Fewer paper or ink pixels than this leave a measurement undecided (None)."""
-FIELDS = ("number", "name", "sex", "id_number", "category", "item", "first_issued", "valid_from", "valid_until",
-          "authority")
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,8 @@ def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
     return FieldTraces(name, box, text, contrast, shift)
 
 
-def field_traces(image: Image.Image, fields: dict[str, FieldReading], names: Iterable[str] = FIELDS) -> list[FieldTraces]:
+def field_traces(image: Image.Image, fields: dict[str, FieldReading],
+                 names: Iterable[str] = CONTRACT_FIELDS) -> list[FieldTraces]:
     """Traces of every value field that was read and located, in `names` order."""
     rgb = np.asarray(image.convert("RGB"))
     return [measure(rgb, name, reading.box) for name in names

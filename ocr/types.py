@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+CONTRACT_FIELDS = (
+    "number", "name", "sex", "id_number", "category", "item",
+    "first_issued", "valid_from", "valid_until", "authority",
+)
+"""The value fields a card carries, in the verdict contract's order."""
 
 @dataclass(frozen=True)
 class Box:

@@ -23,11 +23,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ocr.types import CONTRACT_FIELDS
 from samples.capture import CAPTURES, Capture
 from samples.render import RenderedCard, render_card, render_design
 from samples.values import embedded_id
 from samples.variants import FORGERIES, GENUINE, CardPlan, RegisterEntry, plans_for
-from verification.kinds import CONTRACT_FIELDS, Kind, load_kinds
+from verification.kinds import Kind, load_kinds
 
 DEFAULT_AS_OF = date(2026, 7, 1)
 ALL = "ALL"

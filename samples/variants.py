@@ -24,7 +24,13 @@ from samples.foreign import foreign_design
 from samples.patterns import replace_group, sample_group
 from samples.render import FORGED_LAYOUT, Design, Layout, RenderedCard
 from samples.values import (
-    CardValues, add_years, draw_other_name, draw_values, embedded_id, other_sex, wrong_check_digit,
+    CardValues,
+    add_years,
+    draw_other_name,
+    draw_values,
+    embedded_id,
+    other_sex,
+    wrong_check_digit,
 )
 from verification.findings import CATALOGUE
 from verification.kinds import Kind

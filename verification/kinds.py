@@ -16,13 +16,9 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ocr.types import DocumentSpec, FieldSpec
+from ocr.types import CONTRACT_FIELDS, DocumentSpec, FieldSpec
 
 BUILTIN_DIR = Path(__file__).parent / "kinds"
-CONTRACT_FIELDS = (
-    "number", "name", "sex", "id_number", "category", "item",
-    "first_issued", "valid_from", "valid_until", "authority",
-)
 _HOST = {"type": "string", "pattern": r"^[a-z0-9.-]+$"}
 SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -6,11 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ocr.types import CONTRACT_FIELDS
 from verification.findings import Finding, Severity
-from verification.kinds import CONTRACT_FIELDS
 from verification.reading import CardReading, CheckContext, id_number_of, trusted_value
 from verification.rules import (
-    catalogue, dates, duplicates, layout, legibility, numbers, qr_links, register, tampering,
+    catalogue,
+    dates,
+    duplicates,
+    layout,
+    legibility,
+    numbers,
+    qr_links,
+    register,
+    tampering,
 )
 from verification.verdict import decide
 

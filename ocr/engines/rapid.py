@@ -29,8 +29,18 @@ import numpy as np
 from PIL import Image
 
 from ocr.engines.base import EngineUnavailable, OcrError
-from ocr.geometry import (CONTENT_MARGIN, DebugSink, content_quad, corners_for_reading, find_card, half_turn, line_axis,
-                          reading_axis, rectify, text_height)
+from ocr.geometry import (
+    CONTENT_MARGIN,
+    DebugSink,
+    content_quad,
+    corners_for_reading,
+    find_card,
+    half_turn,
+    line_axis,
+    reading_axis,
+    rectify,
+    text_height,
+)
 from ocr.preprocess import SEAL_TINT_MARGIN, red_mask
 from ocr.seals import redness, seal_outlines
 from ocr.types import Box, TextLine
@@ -177,8 +187,8 @@ def unstacked(gray: np.ndarray, quad: np.ndarray) -> list[np.ndarray]:
             glyphs.append([int(run[0]), int(run[-1])])
     if len(glyphs) < 2:
         return [quad]
-    return [np.array([(x0, y0 + top), (x1, y0 + top), (x1, y0 + bottom + 1), (x0, y0 + bottom + 1)], dtype=np.float64)
-            for top, bottom in glyphs]
+    return [np.array([(x0, y0 + top), (x1, y0 + top), (x1, y0 + bottom + 1), (x0, y0 + bottom + 1)],
+                     dtype=np.float64) for top, bottom in glyphs]
 
 
 def bounds(points: np.ndarray) -> tuple[int, int, int, int]:

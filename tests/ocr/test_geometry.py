@@ -8,8 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr.geometry import (DebugSink, content_quad, corners_for_reading, find_card, half_turn, reading_axis,
-                          rectify)
+from ocr.geometry import DebugSink, content_quad, corners_for_reading, find_card, half_turn, reading_axis, rectify
 
 
 def rotated_box(cx: float, cy: float, length: float, thickness: float, degrees: float) -> np.ndarray:

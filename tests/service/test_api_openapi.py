@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from verification.kinds import CONTRACT_FIELDS
+from ocr.types import CONTRACT_FIELDS
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ocr.types import CONTRACT_FIELDS
 from service.cli import IMAGE_SUFFIXES, cli
-from verification.kinds import CONTRACT_FIELDS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "committed"
 IMAGES = sorted(path for path in SAMPLES.glob("*") if path.suffix.lower() in IMAGE_SUFFIXES) if SAMPLES.is_dir() else []

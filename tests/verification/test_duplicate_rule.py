@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 from helpers import GENUINE, context, genuine
 
-from ocr.types import FieldReading
 from verification.facts import DictSightings, Facts, Sighting
 from verification.findings import finding
 from verification.privacy import mask, mask_name

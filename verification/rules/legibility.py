@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ocr.types import CONTRACT_FIELDS
 from verification.findings import Finding, finding
-from verification.kinds import CONTRACT_FIELDS
 from verification.reading import CardReading, CheckContext
 
 
