@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from service import db, jobs, pipeline, storage
 from service.auth import login_manager
 from service.config import Config
+from service.uploads import Request
 
 csrf = CSRFProtect()
 
@@ -19,6 +20,7 @@ csrf = CSRFProtect()
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: `config` is a config class, or a dict of settings over `Config`."""
     app = Flask(__name__)
+    app.request_class = Request
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

@@ -24,6 +24,9 @@ from service.db import db_session
 from service.models import ApiToken, Check, Role, User
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+# Who submits and follows batches (archives of scanned cards): the clerks who handle them and those
+# who oversee everyone's work. Inspectors check cards on site, reviewers judge results.
+BATCH_ROLES = (Role.clerk, Role.supervisor, Role.admin)
 
 login_manager = LoginManager()
 login_manager.login_view = "web.login"

@@ -1,10 +1,13 @@
-"""The `certguard` command: serve, run job workers, manage users, import registers, scan folders, read QR codes."""
+"""The `certguard` command: serve, run job workers, manage users, import registers, scan folders and
+archives, read QR codes."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -18,15 +21,18 @@ from sqlalchemy import select
 from ocr.load import ImageRejected, load_image
 from ocr.qr import decode_qr
 from service import create_app
+from service.archives import ArchiveLimits, ArchiveRejected, iter_items, plan_items, sniff_archive
 from service.auth import bootstrap_admin, create_user, issue_token
+from service.batches import SNIFF_BYTES, archive_limits
 from service.db import alembic_config, close_session, db_session, get_engine, upgrade
-from service.jobs import MAX_POLL_SECONDS, get_jobs
+from service.jobs import HEALTH_CHECK_SECONDS, MAX_POLL_SECONDS, Consumer, get_jobs, limit_worker_threads
 from service.models import Check, Role, User
 from service.pipeline import get_kinds, run_check
 from service.registry import RegisterFileError, import_records, read_register_csv
 from verification.facts import DictRegister, RegisterRecord
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+ARCHIVE_SUFFIXES = frozenset({".zip", ".pdf", ".tif", ".tiff"})  # expanded into their pages and images
 CLI_USER = "cli"  # owns the checks `certguard scan` stores
 STORED_BATCH = 500  # check ids per query when a scan's lines are read back
 
@@ -66,13 +72,18 @@ def serve(info: ScriptInfo, host: str, port: int) -> None:
               help="How many jobs to run at once, each in its own process.")
 @pass_script_info
 def worker(info: ScriptInfo, processes: int) -> None:
-    """Run queued jobs (a Huey consumer) until stopped with Ctrl-C or SIGTERM."""
+    """Run queued jobs (a Huey consumer) until stopped with Ctrl-C or SIGTERM.
+
+    Each process reads with one thread per library (see `limit_worker_threads`): give as many
+    processes as cores. A process that dies is replaced and unfinished batches are resumed.
+    """
     configure_logging()
+    limit_worker_threads()
     app = info.load_app()
     get_engine(app).dispose()  # forked job processes must not share the parent's connections
     with app.app_context():
-        consumer = get_jobs().huey.create_consumer(workers=processes, worker_type="process", periodic=False,
-                                                   max_delay=MAX_POLL_SECONDS)
+        consumer = Consumer(get_jobs(), workers=processes, worker_type="process", periodic=False,
+                            max_delay=MAX_POLL_SECONDS, health_check_interval=HEALTH_CHECK_SECONDS)
     consumer.run()
 
 
@@ -126,15 +137,27 @@ def import_register(file: Path) -> None:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Judge validity on this date (YYYY-MM-DD) instead of today.")
 def scan(paths: tuple[Path, ...], out: IO[str], registry_file: Path | None, as_of: datetime | None) -> None:
-    """Screen image files and folders (recursively, in sorted order), storing each check like an upload.
+    """Screen image files, ZIP archives, PDFs, TIFFs and folders of them (recursively, in sorted order),
+    storing each check like an upload; a progress bar runs on stderr.
 
-    An unusable file gets a line with its error and the scan goes on. The lines are written at the
-    end, as stored then: a later image can flag an earlier one (DUPLICATE_NUMBER).
+    Every page or image of an archive is one line, its `source` the archive's path followed by its
+    place inside (`cards.zip!/dir/p1.pdf#page=3`). An unusable file or page gets a line with its
+    error and the scan goes on. The lines are written at the end, as stored then: a later image can
+    flag an earlier one (DUPLICATE_NUMBER).
     """
     register = DictRegister(read_register(registry_file)) if registry_file else None
     user = system_user(CLI_USER)
-    lines = [scan_one(path, user=user, as_of=as_of.date() if as_of else None, register=register)
-             for path in find_images(paths)]
+    limits = archive_limits()
+    files = list(find_images(paths))
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="scan-", dir=current_app.config["CERTGUARD_DATA_DIR"]) as work:
+        total = sum(count_items(path, limits, Path(work)) for path in files)
+        with click.progressbar(length=total, label="Scanning", file=sys.stderr) as progress:
+            for path in files:
+                for line in scan_file(path, limits, Path(work), user=user, as_of=as_of.date() if as_of else None,
+                                      register=register):
+                    lines.append(line)
+                    progress.update(1)
     verdicts: dict[str, int] = {}
     for line in as_stored(lines):
         outcome = line.get("verdict", "error")
@@ -144,16 +167,64 @@ def scan(paths: tuple[Path, ...], out: IO[str], registry_file: Path | None, as_o
     click.echo(f"Scanned {sum(verdicts.values())} images: {summary}.", err=True)
 
 
+def count_items(path: Path, limits: ArchiveLimits, work_dir: Path) -> int:
+    """How many lines a file gives: one per planned item of an archive, else one (an image, or an error)."""
+    if not is_archive(path):
+        return 1
+    try:
+        return len(plan_items(path, path.name, limits, work_dir))
+    except ArchiveRejected:
+        return 1
+
+
+def scan_file(path: Path, limits: ArchiveLimits, work_dir: Path, *, user: User, as_of: date | None,
+              register: DictRegister | None) -> Iterator[dict[str, Any]]:
+    """The lines of one file: an image's, or one per item of an archive (one error line if it is refused)."""
+    if not is_archive(path):
+        yield scan_one(path, user=user, as_of=as_of, register=register)
+        return
+    try:
+        items = iter_items(path, path.name, limits, work_dir)
+    except ArchiveRejected as refused:
+        yield {"source": str(path), "error": {"code": refused.code, "message": refused.message, "stage": refused.stage}}
+        return
+    for item in items:
+        source = str(path.parent / item.origin)
+        if item.data is None:
+            yield {"source": source, "error": {"code": item.error_code, "message": item.error_message}}
+        else:
+            yield scan_data(item.data, source=source, original_name=path.name, user=user, as_of=as_of,
+                            register=register)
+
+
+def is_archive(path: Path) -> bool:
+    """Whether the file's bytes are a ZIP, PDF or TIFF (its name does not decide)."""
+    try:
+        with path.open("rb") as file:
+            return sniff_archive(file.read(SNIFF_BYTES)) in {"zip", "pdf", "tiff"}
+    except OSError:
+        return False  # scanned as an image, whose line then says why it could not be read
+
+
 def scan_one(path: Path, *, user: User, as_of: date | None, register: DictRegister | None) -> dict[str, Any]:
     """One image's contract line, or a line naming why it could not be screened."""
     try:
         data = path.read_bytes()
-        check = run_check(data, source=str(path), original_name=path.name, user=user, as_of=as_of,
-                          register=register)
-    except ImageRejected as rejected:
-        return {"source": str(path), "error": {"code": rejected.code, "message": rejected.message}}
     except OSError as exc:
         return {"source": str(path), "error": {"code": "unreadable", "message": exc.strerror or str(exc)}}
+    return scan_data(data, source=str(path), original_name=path.name, user=user, as_of=as_of, register=register)
+
+
+def scan_data(data: bytes, *, source: str, original_name: str, user: User, as_of: date | None,
+              register: DictRegister | None) -> dict[str, Any]:
+    """The contract line of one image's check, or why it could not be screened."""
+    try:
+        check = run_check(data, source=source, original_name=original_name, user=user, as_of=as_of,
+                          register=register)
+    except ImageRejected as rejected:
+        return {"source": source, "error": {"code": rejected.code, "message": rejected.message}}
+    except OSError as exc:
+        return {"source": source, "error": {"code": "unreadable", "message": exc.strerror or str(exc)}}
     return check.to_contract()
 
 
@@ -199,12 +270,12 @@ def qr_one(path: Path) -> dict[str, Any]:
 
 
 def find_images(paths: Iterable[Path]) -> Iterator[Path]:
-    """Each path given; for a folder, the image files below it, sorted (hidden ones skipped)."""
+    """Each path given; for a folder, the image and archive files below it, sorted (hidden ones skipped)."""
     for path in paths:
         if path.is_dir():
             yield from sorted(
                 found for found in path.rglob("*")
-                if found.is_file() and found.suffix.lower() in IMAGE_SUFFIXES
+                if found.is_file() and found.suffix.lower() in IMAGE_SUFFIXES | ARCHIVE_SUFFIXES
                 and not any(part.startswith(".") for part in found.relative_to(path).parts)
             )
         else:

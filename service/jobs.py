@@ -1,33 +1,43 @@
 """The job queue: Huey on SQLite on one machine, on Redis when `CERTGUARD_REDIS_URL` is set.
 
-Only the storage differs; the task code is the same. A task carries nothing but a check id:
-the state of a check lives in the app's database, so the pages and the API never ask the broker.
+Only the storage differs; the task code is the same. A task carries nothing but an id: the state of
+a check or a batch lives in the app's database, so the pages and the API never ask the broker, and
+a task lost with a killed worker is re-created from the rows (see `Consumer`).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
-from huey.consumer import Consumer
+from huey.consumer import Consumer as HueyConsumer
 
+from ocr.engines import get_engine
+from ocr.engines.rapid import THREADS_ENV
+from service.batches import complete_item, expand_batch, unfinished_batches
 from service.pipeline import complete_check
 
 MAX_POLL_SECONDS = 1.0  # longest pause between looks at an idle SQLite queue (Redis wakes workers at once)
+HEALTH_CHECK_SECONDS = 2.0  # how soon a consumer notices a dead worker process and replaces it
 
 
 @dataclass(frozen=True)
 class Jobs:
     huey: Huey
     complete_check: TaskWrapper
+    run_batch: TaskWrapper
+    complete_batch_item: TaskWrapper
+    resume_batches: TaskWrapper
 
 
 def init_app(app: Flask) -> None:
-    """Create the app's queue and its task; the task enters this app's context in whichever process runs it."""
+    """Create the app's queue and its tasks; a task enters this app's context in whichever process runs it."""
     huey = make_huey(app.config)
 
     @huey.task(name="complete_check")
@@ -35,7 +45,32 @@ def init_app(app: Flask) -> None:
         with app.app_context():
             complete_check(check_id)
 
-    app.extensions["certguard.jobs"] = Jobs(huey, complete_check_task)
+    @huey.task(name="run_batch")
+    def run_batch_task(batch_id: int) -> None:
+        with app.app_context():
+            item_ids = expand_batch(batch_id)
+        for item_id in item_ids:
+            complete_batch_item_task(item_id)
+
+    @huey.task(name="complete_batch_item")
+    def complete_batch_item_task(item_id: int) -> None:
+        with app.app_context():
+            complete_item(item_id)
+
+    @huey.task(name="resume_batches")
+    def resume_batches_task() -> None:
+        with app.app_context():
+            batch_ids = unfinished_batches()
+        for batch_id in batch_ids:
+            run_batch_task(batch_id)
+
+    @huey.on_startup("load_models")
+    def load_models() -> None:
+        """Build the OCR engine when a worker starts, once per process, rather than in its first job."""
+        get_engine()
+
+    app.extensions["certguard.jobs"] = Jobs(huey, complete_check_task, run_batch_task, complete_batch_item_task,
+                                            resume_batches_task)
 
 
 def make_huey(config: dict[str, Any]) -> Huey:
@@ -55,8 +90,47 @@ def enqueue_check(check_id: int) -> None:
     get_jobs().complete_check(check_id)
 
 
+def enqueue_batch(batch_id: int) -> None:
+    """Have a worker read the batch `batch_id` into items and hand them out to all workers."""
+    get_jobs().run_batch(batch_id)
+
+
+def limit_worker_threads() -> None:
+    """One thread per library in a `certguard worker` process, set before any engine is built.
+
+    Workers scale by processes (`--processes`, one per core): thread pools of Tesseract (OpenMP),
+    ONNX Runtime and OpenCV nested inside them only contend for the same cores. A value the
+    operator set in the environment wins.
+    """
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    os.environ.setdefault(THREADS_ENV, "1")
+    cv2.setNumThreads(1)
+
+
+class Consumer(HueyConsumer):
+    """A Huey consumer that resumes unfinished batches when it starts and whenever it replaces a dead worker.
+
+    A worker killed mid-task (SIGKILL, the OOM killer) takes the task it held with it; the batch's
+    rows still say what is left, and the `resume_batches` task queues it again.
+    """
+
+    def __init__(self, jobs: Jobs, **options: Any) -> None:
+        super().__init__(jobs.huey, **options)
+        self.jobs = jobs
+
+    def start(self) -> None:
+        self.jobs.resume_batches()
+        super().start()
+
+    def check_worker_health(self) -> bool:
+        healthy = super().check_worker_health()
+        if not healthy:
+            self.jobs.resume_batches()
+        return healthy
+
+
 class EmbeddedConsumer(Consumer):
-    """A Huey consumer running inside another server's process (gunicorn's worker, a test).
+    """A consumer running inside another server's process (gunicorn's worker, a test).
 
     The host process keeps its own signal handling; it stops the consumer by calling `stop()`.
     """

@@ -1,4 +1,4 @@
-"""The tables: people and their API tokens, checks with their verdicts, batches of checks, and imported register rows."""
+"""The tables: people and their API tokens, checks with their verdicts, batches of checks, imported register rows."""
 
 from __future__ import annotations
 

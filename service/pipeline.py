@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from ocr.load import ImageRejected, load_image
-from service.analysis import analyse
+from service.analysis import Analysis, analyse
 from service.db import db_session
 from service.duplicates import SqlSightings, flag_duplicates
 from service.models import Check, CheckState, User
@@ -46,19 +46,37 @@ def run_check(data: bytes, *, source: str, original_name: str | None, user: User
     `register` defaults to the imported register in the database.
     """
     as_of = as_of or date.today()
+    analysis = analyse_image(data, source, as_of=as_of, register=register)
+    check = new_check(analysis, data, source=source, original_name=original_name, user_id=user.id, as_of=as_of)
+    session = db_session()
+    session.add(check)
+    session.commit()
+    settle_check(check)
+    return check
+
+
+def analyse_image(data: bytes, source: str, *, as_of: date, register: RegisterLookup | None = None) -> Analysis:
+    """Read and judge an image against the register (default: the imported one) and the stored checks."""
     session = db_session()
     facts = Facts(register=register if register is not None else SqlRegister(session),
                   sightings=SqlSightings(session))
-    analysis = analyse(data, source, kinds=get_kinds(), facts=facts, as_of=as_of)
-    check = Check(user_id=user.id, source=source, original_name=original_name, sha256=analysis.loaded.sha256,
-                  storage_key=get_storage().put(data), media_type=MEDIA_TYPES[analysis.loaded.format],
-                  as_of=as_of)
+    return analyse(data, source, kinds=get_kinds(), facts=facts, as_of=as_of)
+
+
+def new_check(analysis: Analysis, data: bytes, *, source: str, original_name: str | None, user_id: int,
+              as_of: date) -> Check:
+    """A done Check for an analysed image, its original stored; the caller adds and commits it
+    (a batch commits it together with its item)."""
+    check = Check(user_id=user_id, source=source, original_name=original_name, sha256=analysis.loaded.sha256,
+                  storage_key=get_storage().put(data), media_type=MEDIA_TYPES[analysis.loaded.format], as_of=as_of)
     _record_result(check, analysis.result)
-    session.add(check)
-    session.commit()
-    flag_duplicates(session, check)
-    log.info("check %d: verdict %s, scheme %s", check.id, check.verdict, check.scheme)
     return check
+
+
+def settle_check(check: Check) -> None:
+    """After a done check is committed: judge its number's duplicates again (see `flag_duplicates`)."""
+    flag_duplicates(db_session(), check)
+    log.info("check %d: verdict %s, scheme %s", check.id, check.verdict, check.scheme)
 
 
 def queue_check(data: bytes, *, source: str, original_name: str | None, user: User,
@@ -84,9 +102,7 @@ def complete_check(check_id: int) -> None:
     if check is None or check.state != CheckState.queued:
         return  # already handled: a queue may deliver a task twice
     try:
-        facts = Facts(register=SqlRegister(session), sightings=SqlSightings(session))
-        analysis = analyse(get_storage().open(check.storage_key), check.source, kinds=get_kinds(), facts=facts,
-                           as_of=check.as_of)
+        analysis = analyse_image(get_storage().open(check.storage_key), check.source, as_of=check.as_of)
     except ImageRejected as rejected:
         fail_check(check, rejected.code, rejected.message)
     except Exception as exc:
@@ -98,8 +114,7 @@ def complete_check(check_id: int) -> None:
     else:
         _record_result(check, analysis.result)
         session.commit()
-        flag_duplicates(session, check)
-        log.info("check %d: verdict %s, scheme %s", check.id, check.verdict, check.scheme)
+        settle_check(check)
 
 
 def fail_check(check: Check, code: str, message: str) -> None:

@@ -13,3 +13,43 @@ window.addEventListener("pageshow", () => {
     form.querySelector("button[type=submit]").disabled = false;
   }
 });
+
+// A batch page keeps its progress bar current from the batch's progress endpoint; once the batch
+// has finished, the page is loaded again to list every item's result.
+const FINISHED_BATCH = new Set(["done", "failed", "cancelled"]);
+const BATCH_POLL_MS = 1000;
+
+function followBatch(section) {
+  const bar = section.querySelector("progress");
+  const show = (name, value) => { section.querySelector(`[data-count="${name}"]`).textContent = value; };
+  const poll = async () => {
+    let status;
+    try {
+      const response = await fetch(section.dataset.progressUrl, {headers: {Accept: "application/json"}});
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      status = await response.json();
+    } catch {
+      setTimeout(poll, 5 * BATCH_POLL_MS);  // the server restarting, or the network gone for a moment
+      return;
+    }
+    const settled = status.done + status.failed;
+    if (status.total !== null) {
+      bar.max = Math.max(status.total, 1);
+      bar.value = settled;
+    }
+    show("state", status.state);
+    show("settled", settled);
+    show("total", status.total ?? "?");
+    show("failed", status.failed);
+    if (FINISHED_BATCH.has(status.state)) {
+      location.reload();
+    } else {
+      setTimeout(poll, BATCH_POLL_MS);
+    }
+  };
+  poll();
+}
+
+for (const section of document.querySelectorAll("[data-progress-url]")) {
+  if (!FINISHED_BATCH.has(section.dataset.state)) followBatch(section);
+}

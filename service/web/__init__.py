@@ -1,7 +1,7 @@
-"""Web pages for people on site: log in, photograph a certificate, read the verdict, browse past checks."""
+"""Web pages: log in, photograph a certificate, read the verdict, browse past checks, run batches of scans."""
 
 from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from service.web import routes  # noqa: E402,F401  (registers the views on bp)
+from service.web import batches, routes  # noqa: E402,F401  (registers the views on bp)

@@ -1,4 +1,4 @@
-"""The two forms on the site. Flask-WTF adds and checks the CSRF token on both."""
+"""The forms on the site. Flask-WTF adds and checks the CSRF token on each."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -13,3 +13,7 @@ class LoginForm(FlaskForm):
 
 class CheckForm(FlaskForm):
     image = FileField("Certificate photo", validators=[FileRequired("Take or choose a photo of the certificate.")])
+
+
+class BatchForm(FlaskForm):
+    archive = FileField("ZIP, PDF, TIFF or image", validators=[FileRequired("Choose the file of scanned cards.")])

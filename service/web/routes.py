@@ -17,6 +17,7 @@ from service.db import db_session
 from service.models import Check, CheckState, Role
 from service.pipeline import MEDIA_TYPES, get_kinds, run_check, upload_source
 from service.storage import get_storage
+from service.uploads import archive_cap_text
 from service.web import bp
 from service.web.display import evidence_rows, explain, field_rows
 from service.web.forms import CheckForm, LoginForm
@@ -151,6 +152,8 @@ def check_image(check_id: int):
 def error_page(error: HTTPException):
     """Errors on these pages as a page with a way back, not a bare status line."""
     explanation = ERROR_EXPLANATIONS.get(error.code, error.description)
+    if error.code == 413 and request.endpoint == "web.create_batch":
+        explanation = f"The file is larger than {archive_cap_text()}. Split the scans into several files."
     return render_template("web/error.html", error=error, explanation=explanation), error.code
 
 

@@ -1,15 +1,18 @@
-"""Helpers for the service tests: the OpenAPI document as a validator of real responses."""
+"""Helpers for the service tests: the OpenAPI document as a validator of real responses, job consumers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jsonschema
 import pytest
+from flask import Flask
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from service.api.routes import openapi_document
+from service.jobs import EmbeddedConsumer, get_jobs
 
 DOCUMENT_URI = "urn:certguard:openapi"
 
@@ -33,3 +36,20 @@ class OpenApi:
 @pytest.fixture(scope="session")
 def openapi() -> OpenApi:
     return OpenApi(openapi_document())
+
+
+@pytest.fixture
+def consumer() -> Iterator[Callable[..., EmbeddedConsumer]]:
+    """consumer(app, workers=1) starts a Huey consumer for `app` in threads, against its real queue
+    storage (as inside `certguard serve`); all are stopped after the test."""
+    started: list[EmbeddedConsumer] = []
+
+    def start(app: Flask, workers: int = 1) -> EmbeddedConsumer:
+        with app.app_context():
+            started.append(EmbeddedConsumer(get_jobs(), workers=workers, periodic=False, max_delay=0.2))
+        started[-1].start()
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop(graceful=True)

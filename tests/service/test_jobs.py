@@ -9,30 +9,13 @@ from __future__ import annotations
 import io
 import secrets
 import time
-from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 
-from service.jobs import EmbeddedConsumer, get_jobs
+from service.jobs import get_jobs
 
 DEADLINE_SECONDS = 30
-
-
-@pytest.fixture
-def consumer() -> Iterator[Callable[[Flask], EmbeddedConsumer]]:
-    """consumer(app) starts a Huey consumer for `app` in threads; all are stopped after the test."""
-    started: list[EmbeddedConsumer] = []
-
-    def start(app: Flask) -> EmbeddedConsumer:
-        with app.app_context():
-            started.append(EmbeddedConsumer(get_jobs().huey, workers=1, periodic=False, max_delay=0.2))
-        started[-1].start()
-        return started[-1]
-
-    yield start
-    for running in started:
-        running.stop(graceful=True)
 
 
 def submit_async(app: Flask, token: str, data: bytes):

@@ -1,0 +1,113 @@
+"""A batch's results as downloads: JSONL (the verdict contract plus `origin`), CSV and XLSX.
+
+One row per item that has an outcome, in the upload's order: its origin, state, verdict, the codes
+of its findings and a link to its check's page. The spreadsheets carry no field values, so no
+holder's name or number leaves in them; the JSONL is what the API returns for each check.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, stream_with_context, url_for
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from service.db import db_session
+from service.models import Batch, BatchItem, ItemState
+
+FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+COLUMNS = ("item", "origin", "state", "verdict", "kind", "findings", "error", "page")
+ROWS_PER_QUERY = 200
+CANCELLED = {"code": "cancelled", "message": "The batch was cancelled before this item was checked."}
+# A spreadsheet runs a cell starting with one of these as a formula; an archive's member names are
+# the uploader's to choose, so such text is prefixed with an apostrophe (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    item: BatchItem
+    page: str | None  # the check's page, absolute
+
+    def line(self) -> dict[str, Any]:
+        """The JSONL line: a done item's contract with its check's id, or why it has none."""
+        item = self.item
+        if item.check is not None:
+            return {**item.check.to_contract(), "origin": item.origin, "state": item.state, "page": self.page}
+        error = CANCELLED if item.state == ItemState.cancelled else {"code": item.error_code,
+                                                                     "message": item.error_message}
+        return {"source": item.origin, "origin": item.origin, "state": item.state, "error": error}
+
+    def cells(self) -> tuple[Any, ...]:
+        check = self.item.check
+        result = check.result if check is not None and check.result else {}
+        findings = " ".join(finding["code"] for finding in result.get("findings", []))
+        error = self.item.error_code or ("cancelled" if self.item.state == ItemState.cancelled else "")
+        return (self.item.seq, spreadsheet_text(self.item.origin), self.item.state, result.get("verdict", ""),
+                result.get("scheme") or "", findings, error, self.page or "")
+
+
+def result_rows(batch: Batch, page_url: Callable[[int], str]) -> Iterator[ResultRow]:
+    """Items with an outcome, in the upload's order, read a few hundred at a time."""
+    query = (select(BatchItem).where(BatchItem.batch_id == batch.id, BatchItem.state != ItemState.queued)
+             .options(selectinload(BatchItem.check)).order_by(BatchItem.seq))
+    last = 0
+    while True:
+        items = db_session().scalars(query.where(BatchItem.seq > last).limit(ROWS_PER_QUERY)).all()
+        for item in items:
+            yield ResultRow(item, page_url(item.check_id) if item.check_id else None)
+        if len(items) < ROWS_PER_QUERY:
+            return
+        last = items[-1].seq
+
+
+def spreadsheet_text(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def jsonl(rows: Iterator[ResultRow]) -> Iterator[str]:
+    for row in rows:
+        yield json.dumps(row.line(), ensure_ascii=False) + "\n"
+
+
+def csv_lines(rows: Iterator[ResultRow]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for cells in (COLUMNS, *(row.cells() for row in rows)):
+        writer.writerow(cells)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def xlsx_bytes(rows: Iterator[ResultRow]) -> bytes:
+    """A write-only workbook: rows go straight to the file rather than into a sheet held in memory."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Results")
+    sheet.append(COLUMNS)
+    for row in rows:
+        sheet.append(row.cells())
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def results_response(batch: Batch, fmt: str) -> Response:
+    """The download in `fmt` (a key of FORMATS); text formats are streamed as they are read."""
+    rows = result_rows(batch, lambda check_id: url_for("web.check_result", check_id=check_id, _external=True))
+    if fmt == "xlsx":
+        response = Response(xlsx_bytes(rows), mimetype=FORMATS[fmt])
+    else:
+        body = jsonl(rows) if fmt == "jsonl" else csv_lines(rows)
+        response = Response(stream_with_context(body), content_type=FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}-results.{fmt}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,318 @@
+"""Batches: an uploaded ZIP, multi-page PDF or TIFF, or a single image, checked item by item by workers.
+
+The state lives in the database; a job carries nothing but an id, so a lost job loses no work:
+
+1. `create_batch` keeps the upload in the batch's workspace (a private temporary directory under
+   the data directory) and adds a queued Batch.
+2. `expand_batch` reads the upload with `service.archives`: the planned origins set `total`, each
+   page or image is written to the workspace with a queued BatchItem row (a page that cannot be
+   read is a failed item at once). Items are handed out only once the whole upload has been read,
+   so an archive found hostile half-way fails its batch before anything is stored outside the
+   workspace.
+3. `complete_item` reads and judges one item, then records its Check, the item's state and the
+   batch's counter in one transaction that claims the item only while it is still queued: an item
+   is recorded exactly once, however often its job is delivered or re-run.
+4. The item that completes the count marks the batch done; the workspace is removed.
+
+A worker killed mid-job takes its job with it, not the rows: consumers re-enqueue every unfinished
+batch when they start or replace a dead worker (`service.jobs`), and `expand_batch` then reads on
+from the origins already recorded and hands out the items still queued.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from werkzeug.datastructures import FileStorage
+
+from ocr.load import ImageRejected
+from service.archives import ArchiveItem, ArchiveLimits, ArchiveRejected, iter_items, plan_items, sniff_archive
+from service.db import db_session
+from service.models import Batch, BatchItem, BatchState, ItemState, User, utcnow
+from service.pipeline import Analysis, analyse_image, new_check, settle_check, upload_source
+
+log = logging.getLogger(__name__)
+
+SNIFF_BYTES = 4096  # enough of the upload's head to tell a ZIP, PDF, TIFF or image apart
+UNFINISHED = (BatchState.queued, BatchState.running)
+
+
+class Workspace:
+    """A batch's private temporary directory: the upload, the archive reader's scratch space and the
+    extracted items. Nothing else of the batch is written outside it until every item has been read."""
+
+    def __init__(self, root: Path, batch_id: int) -> None:
+        self.path = root / str(batch_id)
+        self.upload = self.path / "upload"
+        self.work_dir = self.path / "work"
+        self.items = self.path / "items"
+
+    def create(self) -> None:
+        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def item_path(self, seq: int) -> Path:
+        return self.items / f"{seq:06d}"
+
+    def write_item(self, seq: int, data: bytes) -> None:
+        """Write an item's image completely or not at all: a reader killed half-way leaves no half image."""
+        self.items.mkdir(mode=0o700, exist_ok=True)
+        partial = self.item_path(seq).with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(data)
+        partial.replace(self.item_path(seq))
+
+    @contextmanager
+    def reading_lock(self) -> Iterator[bool]:
+        """Yields whether this process may read the upload: False while another live process does.
+
+        An advisory lock on a file, so the kernel releases it when its holder dies, SIGKILL included.
+        The scratch space is emptied once held, since a killed reader may have left files there.
+        """
+        self.create()
+        with open(self.path / "reading.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+            self.work_dir.mkdir(mode=0o700)
+            yield True
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def workspace(batch_id: int) -> Workspace:
+    return Workspace(Path(current_app.config["CERTGUARD_DATA_DIR"]) / "batches", batch_id)
+
+
+def archive_limits() -> ArchiveLimits:
+    """Caps from the CERTGUARD_ARCHIVE_* settings (see ArchiveLimits): the app's config over the environment."""
+    return ArchiveLimits.from_config({**os.environ, **current_app.config})
+
+
+def create_batch(upload: FileStorage, *, user: User) -> Batch:
+    """Keep an upload as a queued batch; the caller queues `expand_batch` for it.
+
+    Raises `ocr.load.ImageRejected` (empty, unsupported_type) when the upload's bytes are none of
+    the kinds a batch reads; nothing is kept then. Its name is taken only as a label.
+    """
+    head = upload.stream.read(SNIFF_BYTES)
+    if not head:
+        raise ImageRejected("empty", "The upload is empty.")
+    if sniff_archive(head) is None:
+        raise ImageRejected("unsupported_type", "Send a ZIP archive, a PDF, a TIFF or a JPEG, PNG or WEBP image.")
+    upload.stream.seek(0)
+    session = db_session()
+    batch = Batch(user_id=user.id, source=upload_source(upload.filename), as_of=date.today(),
+                  state=BatchState.queued, done=0, failed=0)
+    session.add(batch)
+    session.commit()
+    space = workspace(batch.id)
+    try:
+        space.create()
+        upload.save(space.upload)
+    except OSError:
+        refuse_batch(batch, "internal", "The upload could not be kept.", "upload")
+        raise
+    log.info("batch %d: %s queued", batch.id, batch.source)
+    return batch
+
+
+def expand_batch(batch_id: int) -> list[int]:
+    """Read a batch's upload into items, on from where an earlier run stopped; return the ids of the
+    items still to check (all of them once the upload is read, none while another process reads it)."""
+    session = db_session()
+    batch = session.get(Batch, batch_id)
+    if batch is None or batch.finished:
+        return []
+    if batch.expanded_at is None:
+        space = workspace(batch.id)
+        with space.reading_lock() as held:
+            if not held:
+                return []  # a live process is reading this upload; it hands the items out when done
+            session.refresh(batch)
+            if batch.expanded_at is None and not batch.finished:
+                read_upload(batch, space)
+    finish_if_complete(batch.id)  # also when a worker died between the last item and marking the batch
+    session.refresh(batch)
+    if batch.state != BatchState.running:
+        return []
+    return list(session.scalars(select(BatchItem.id).where(BatchItem.batch_id == batch.id,
+                                                           BatchItem.state == ItemState.queued)
+                                .order_by(BatchItem.seq)))
+
+
+def read_upload(batch: Batch, space: Workspace) -> None:
+    """Plan the upload's items (setting `total`), then add a row for each origin not yet recorded."""
+    session = db_session()
+    if batch.started_at is None:
+        batch.started_at = utcnow()
+    batch.state = BatchState.running
+    session.commit()
+    limits = archive_limits()
+    try:
+        origins = plan_items(space.upload, batch.source, limits, space.work_dir)
+        batch.total = len(origins)
+        session.commit()
+        places = {origin: seq for seq, origin in enumerate(origins, start=1)}
+        recorded = set(session.scalars(select(BatchItem.origin).where(BatchItem.batch_id == batch.id)))
+        for item in iter_items(space.upload, batch.source, limits, space.work_dir, skip=recorded):
+            if is_cancelled(batch.id):
+                space.remove()  # the reader may have written after the canceller removed it
+                return
+            add_item(batch, places[item.origin], item, space)
+    except ArchiveRejected as rejected:
+        where = f" ({rejected.origin})" if rejected.origin else ""
+        refuse_batch(batch, rejected.code, rejected.message + where, rejected.stage)
+        return
+    except Exception as exc:
+        if is_cancelled(batch.id):
+            space.remove()
+            return
+        log.error("batch %d: reading the upload failed with %s", batch.id, type(exc).__name__)
+        session.rollback()
+        refuse_batch(batch, "internal", "The upload could not be read.", "expand")
+        return
+    batch.expanded_at = utcnow()
+    session.commit()
+    log.info("batch %d: %d items read", batch.id, batch.total)
+
+
+def add_item(batch: Batch, seq: int, item: ArchiveItem, space: Workspace) -> None:
+    """One row per item; an item that could not be extracted fails now, counted in the same transaction."""
+    session = db_session()
+    if item.data is not None:
+        space.write_item(seq, item.data)
+        session.add(BatchItem(batch_id=batch.id, seq=seq, origin=item.origin, state=ItemState.queued))
+    else:
+        session.add(BatchItem(batch_id=batch.id, seq=seq, origin=item.origin, state=ItemState.failed,
+                              error_code=item.error_code, error_message=item.error_message, finished_at=utcnow()))
+        session.execute(update(Batch).where(Batch.id == batch.id).values(failed=Batch.failed + 1))
+    session.commit()
+
+
+def complete_item(item_id: int) -> None:
+    """Check one queued item and record the outcome exactly once (see `record_item`)."""
+    session = db_session()
+    item = session.get(BatchItem, item_id)
+    if item is None or item.state != ItemState.queued or item.batch.state != BatchState.running:
+        return  # recorded already, or its batch was cancelled: a queue may deliver a job twice
+    started = time.perf_counter()
+    data = analysis = failure = None
+    try:
+        data = workspace(item.batch_id).item_path(item.seq).read_bytes()
+        analysis = analyse_image(data, item.origin, as_of=item.batch.as_of)
+    except ImageRejected as rejected:
+        failure = (rejected.code, rejected.message)
+    except Exception as exc:
+        # The message may quote what was read off the card, so only the exception's type is logged.
+        log.error("batch %d item %d: checking failed with %s", item.batch_id, item.seq, type(exc).__name__)
+        session.rollback()
+        failure = ("internal", "The image could not be analysed.")
+    record_item(item, data, analysis, failure, elapsed_ms=round((time.perf_counter() - started) * 1000))
+
+
+def record_item(item: BatchItem, data: bytes | None, analysis: Analysis | None, failure: tuple[str, str] | None,
+                *, elapsed_ms: int) -> None:
+    """Claim the item (queued → done or failed), store its Check and count it, all in one transaction.
+
+    The claim is a conditional update: of two runs of one item, or a run racing a cancel, only one
+    changes the row and commits; the others roll back without having stored anything.
+    """
+    session = db_session()
+    session.commit()  # end the reads, so on SQLite the write starts afresh rather than upgrading a read lock
+    batch = item.batch
+    state = ItemState.failed if failure else ItemState.done
+    code, message = failure or (None, None)
+    claim = (update(BatchItem).where(BatchItem.id == item.id, BatchItem.state == ItemState.queued)
+             .values(state=state, error_code=code, error_message=message, elapsed_ms=elapsed_ms,
+                     finished_at=utcnow()))
+    if session.execute(claim, execution_options={"synchronize_session": False}).rowcount != 1:
+        session.rollback()
+        return
+    check = None
+    if analysis is not None and data is not None:
+        check = new_check(analysis, data, source=item.origin, original_name=batch.source, user_id=batch.user_id,
+                          as_of=batch.as_of)
+        session.add(check)
+        session.flush()
+        session.execute(update(BatchItem).where(BatchItem.id == item.id).values(check_id=check.id),
+                        execution_options={"synchronize_session": False})
+    counter = Batch.failed if failure else Batch.done
+    session.execute(update(Batch).where(Batch.id == batch.id).values({counter: counter + 1}),
+                    execution_options={"synchronize_session": False})
+    session.commit()
+    if check is not None:
+        settle_check(check)
+    finish_if_complete(batch.id)
+
+
+def finish_if_complete(batch_id: int) -> None:
+    """Mark a fully read batch done once every item has an outcome, and remove its workspace.
+
+    Conditional, so of the items finishing last at once exactly one marks the batch.
+    """
+    session = db_session()
+    finished = (update(Batch)
+                .where(Batch.id == batch_id, Batch.state == BatchState.running, Batch.expanded_at.is_not(None),
+                       Batch.done + Batch.failed >= Batch.total)
+                .values(state=BatchState.done, finished_at=utcnow()))
+    if session.execute(finished, execution_options={"synchronize_session": False}).rowcount == 1:
+        session.commit()
+        workspace(batch_id).remove()
+        log.info("batch %d: done", batch_id)
+    else:
+        session.commit()
+
+
+def refuse_batch(batch: Batch, code: str, message: str, stage: str) -> None:
+    """Fail a batch as a whole (a hostile or unreadable upload, an unreachable queue): its items are
+    dropped, since none was handed out, and its workspace removed."""
+    session = db_session()
+    failed = (update(Batch).where(Batch.id == batch.id, Batch.state.in_(UNFINISHED))
+              .values(state=BatchState.failed, error_code=code, error_message=message, error_stage=stage,
+                      finished_at=utcnow()))
+    if session.execute(failed, execution_options={"synchronize_session": False}).rowcount == 1:
+        session.execute(delete(BatchItem).where(BatchItem.batch_id == batch.id))
+        log.info("batch %d: refused at %s (%s)", batch.id, stage, code)
+    session.commit()
+    session.refresh(batch)
+    workspace(batch.id).remove()
+
+
+def cancel_batch(batch: Batch) -> bool:
+    """Stop a queued or running batch: items not yet checked are cancelled, those checked keep their
+    results. False when the batch had already finished."""
+    session = db_session()
+    cancelled = (update(Batch).where(Batch.id == batch.id, Batch.state.in_(UNFINISHED))
+                 .values(state=BatchState.cancelled, finished_at=utcnow()))
+    if session.execute(cancelled, execution_options={"synchronize_session": False}).rowcount != 1:
+        session.rollback()
+        return False
+    session.execute(update(BatchItem).where(BatchItem.batch_id == batch.id, BatchItem.state == ItemState.queued)
+                    .values(state=ItemState.cancelled), execution_options={"synchronize_session": False})
+    session.commit()
+    session.refresh(batch)
+    workspace(batch.id).remove()
+    log.info("batch %d: cancelled", batch.id)
+    return True
+
+
+def is_cancelled(batch_id: int) -> bool:
+    return db_session().scalar(select(Batch.state).where(Batch.id == batch_id)) == BatchState.cancelled
+
+
+def unfinished_batches() -> list[int]:
+    """Ids of the batches a consumer resumes when it starts: queued or running, oldest first."""
+    return list(db_session().scalars(select(Batch.id).where(Batch.state.in_(UNFINISHED)).order_by(Batch.id)))

@@ -1,0 +1,93 @@
+"""The batch pages: upload a stack of scans, watch its progress bar, cancel it, download its results."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ocr.load import ImageRejected
+from service.auth import BATCH_ROLES, roles_required
+from service.batch_results import FORMATS, results_response
+from service.batches import cancel_batch, create_batch, refuse_batch
+from service.db import db_session
+from service.jobs import enqueue_batch
+from service.models import Batch, BatchItem
+from service.uploads import archive_cap_text
+from service.web import bp
+from service.web.forms import BatchForm
+from service.web.routes import REJECTED_UPLOAD_STATUS
+
+BATCHES_SHOWN = 20
+
+bp.add_app_template_global(BATCH_ROLES, "batch_roles")  # the header shows "Batches" to these roles
+
+
+@bp.get("/batches")
+@roles_required(*BATCH_ROLES)
+def batches():
+    """The upload form and the latest batches."""
+    return render_batches(BatchForm())
+
+
+@bp.post("/batches", endpoint="create_batch")
+@roles_required(*BATCH_ROLES)
+def create_batch_view():
+    """Keep the upload, queue it and go to its page; an upload that cannot start a batch stays on the form."""
+    form = BatchForm()
+    if not form.validate_on_submit():
+        return render_batches(form), 422
+    try:
+        batch = create_batch(form.archive.data, user=current_user)
+    except ImageRejected as rejected:
+        form.archive.errors.append(rejected.message)
+        return render_batches(form), REJECTED_UPLOAD_STATUS.get(rejected.code, 422)
+    try:
+        enqueue_batch(batch.id)
+    except Exception:  # whatever the broker raised: the page shows the batch as failed
+        refuse_batch(batch, "queue_unavailable", "The job queue could not be reached; try again later.", "queue")
+    return redirect(url_for("web.batch", batch_id=batch.id))
+
+
+@bp.get("/batches/<int:batch_id>")
+@roles_required(*BATCH_ROLES)
+def batch(batch_id: int):
+    """A batch's progress (kept current by certguard.js), its items and its downloads."""
+    shown = batch_or_404(batch_id)
+    items = db_session().scalars(select(BatchItem).where(BatchItem.batch_id == shown.id).order_by(BatchItem.seq))
+    return render_template("web/batch.html", batch=shown, items=items.all(), formats=FORMATS)
+
+
+@bp.get("/batches/<int:batch_id>/progress")
+@roles_required(*BATCH_ROLES)
+def batch_progress(batch_id: int):
+    """What the progress bar polls: state and counts, as the API reports them."""
+    return batch_or_404(batch_id).to_status()
+
+
+@bp.post("/batches/<int:batch_id>/cancel", endpoint="cancel_batch")
+@roles_required(*BATCH_ROLES)
+def cancel_batch_view(batch_id: int):
+    """Cancel (POST with the CSRF token); cancelling a finished batch changes nothing."""
+    cancel_batch(batch_or_404(batch_id))
+    return redirect(url_for("web.batch", batch_id=batch_id))
+
+
+@bp.get("/batches/<int:batch_id>/results.<fmt>")
+@roles_required(*BATCH_ROLES)
+def batch_results(batch_id: int, fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    return results_response(batch_or_404(batch_id), fmt)
+
+
+def render_batches(form: BatchForm) -> str:
+    latest = db_session().scalars(select(Batch).order_by(Batch.id.desc()).limit(BATCHES_SHOWN)).all()
+    return render_template("web/batches.html", form=form, batches=latest, cap=archive_cap_text())
+
+
+def batch_or_404(batch_id: int) -> Batch:
+    found = db_session().get(Batch, batch_id)
+    if found is None:
+        abort(404)
+    return found
