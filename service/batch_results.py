@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, stream_with_context, url_for
+from flask import Response, url_for
 from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -25,7 +25,6 @@ from service.models import Batch, BatchItem, ItemState
 FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 COLUMNS = ("item", "origin", "state", "verdict", "kind", "findings", "error", "page")
-ROWS_PER_QUERY = 200
 CANCELLED = {"code": "cancelled", "message": "The batch was cancelled before this item was checked."}
 # A spreadsheet runs a cell starting with one of these as a formula; an archive's member names are
 # the uploader's to choose, so such text is prefixed with an apostrophe (OWASP CSV injection).
@@ -55,40 +54,31 @@ class ResultRow:
                 result.get("scheme") or "", findings, error, self.page or "")
 
 
-def result_rows(batch: Batch, page_url: Callable[[int], str]) -> Iterator[ResultRow]:
-    """Items with an outcome, in the upload's order, read a few hundred at a time."""
+def result_rows(batch: Batch, page_url: Callable[[int], str]) -> list[ResultRow]:
+    """Items with an outcome, in the upload's order."""
     query = (select(BatchItem).where(BatchItem.batch_id == batch.id, BatchItem.state != ItemState.queued)
              .options(selectinload(BatchItem.check)).order_by(BatchItem.seq))
-    last = 0
-    while True:
-        items = db_session().scalars(query.where(BatchItem.seq > last).limit(ROWS_PER_QUERY)).all()
-        for item in items:
-            yield ResultRow(item, page_url(item.check_id) if item.check_id else None)
-        if len(items) < ROWS_PER_QUERY:
-            return
-        last = items[-1].seq
+    return [ResultRow(item, page_url(item.check_id) if item.check_id else None)
+            for item in db_session().scalars(query)]
 
 
 def spreadsheet_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def jsonl(rows: Iterator[ResultRow]) -> Iterator[str]:
-    for row in rows:
-        yield json.dumps(row.line(), ensure_ascii=False) + "\n"
+def jsonl_text(rows: list[ResultRow]) -> str:
+    return "".join(json.dumps(row.line(), ensure_ascii=False) + "\n" for row in rows)
 
 
-def csv_lines(rows: Iterator[ResultRow]) -> Iterator[str]:
+def csv_text(rows: list[ResultRow]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for cells in (COLUMNS, *(row.cells() for row in rows)):
-        writer.writerow(cells)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+    writer.writerow(COLUMNS)
+    writer.writerows(row.cells() for row in rows)
+    return buffer.getvalue()
 
 
-def xlsx_bytes(rows: Iterator[ResultRow]) -> bytes:
+def xlsx_bytes(rows: list[ResultRow]) -> bytes:
     """A write-only workbook: rows go straight to the file rather than into a sheet held in memory."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Results")
@@ -101,13 +91,11 @@ def xlsx_bytes(rows: Iterator[ResultRow]) -> bytes:
 
 
 def results_response(batch: Batch, fmt: str) -> Response:
-    """The download in `fmt` (a key of FORMATS); text formats are streamed as they are read."""
+    """The download in `fmt` (a key of FORMATS), built whole: a batch is capped at a few thousand items
+    (ArchiveLimits.max_items), a few megabytes of JSON at most."""
     rows = result_rows(batch, lambda check_id: url_for("web.check_result", check_id=check_id, _external=True))
-    if fmt == "xlsx":
-        response = Response(xlsx_bytes(rows), mimetype=FORMATS[fmt])
-    else:
-        body = jsonl(rows) if fmt == "jsonl" else csv_lines(rows)
-        response = Response(stream_with_context(body), content_type=FORMATS[fmt])
+    body = {"jsonl": jsonl_text, "csv": csv_text, "xlsx": xlsx_bytes}[fmt](rows)
+    response = Response(body, content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}-results.{fmt}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
