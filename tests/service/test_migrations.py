@@ -77,3 +77,18 @@ def test_db_upgrade_command_on_each_database(db_app):
     heads = ScriptDirectory.from_config(alembic_config(db_app.config["CERTGUARD_DATABASE_URL"])).get_heads()
     with get_engine(db_app).connect() as connection:
         assert MigrationContext.configure(connection).get_current_heads() == tuple(heads)
+
+
+def test_0003_adds_and_removes_the_batch_tables(db_app):
+    url = db_app.config["CERTGUARD_DATABASE_URL"]
+    get_engine(db_app).dispose()
+    command.downgrade(alembic_config(url), "0002")
+    engine = make_engine(url)
+    try:
+        assert not {"batches", "batch_items"} & set(inspect(engine).get_table_names())
+    finally:
+        upgrade(url)
+    with engine.connect() as connection:
+        assert {"batches", "batch_items"} <= set(inspect(connection).get_table_names())
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
