@@ -4,19 +4,20 @@ The state lives in the database; a job carries nothing but an id, so a lost job 
 
 1. `create_batch` keeps the upload in the batch's workspace (a private temporary directory under
    the data directory) and adds a queued Batch.
-2. `expand_batch` reads the upload with `service.archives`: the planned origins set `total`, each
-   page or image is written to the workspace with a queued BatchItem row (a page that cannot be
-   read is a failed item at once). Items are handed out only once the whole upload has been read,
-   so an archive found hostile half-way fails its batch before anything is stored outside the
-   workspace.
+2. `expand_batch` reads the upload with `service.archives`. Planning comes first and refuses a
+   hostile or unreadable upload as a whole, before any item exists, so nothing of it is stored
+   outside the workspace; the planned origins set `total`. Each page or image is then written to
+   the workspace with a queued BatchItem row and handed out to the workers at once (a page that
+   cannot be read is a failed item instead).
 3. `complete_item` reads and judges one item, then records its Check, the item's state and the
    batch's counter in one transaction that claims the item only while it is still queued: an item
    is recorded exactly once, however often its job is delivered or re-run.
-4. The item that completes the count marks the batch done; the workspace is removed.
+4. Once the upload is read, the item that completes the count marks the batch done; the workspace
+   is removed.
 
 A worker killed mid-job takes its job with it, not the rows: consumers re-enqueue every unfinished
-batch when they start or replace a dead worker (`service.jobs`), and `expand_batch` then reads on
-from the origins already recorded and hands out the items still queued.
+batch when they start or replace a dead worker (`service.jobs`), and `expand_batch` then hands out
+the items still queued and reads on from the origins already recorded.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 
 from ocr.load import ImageRejected
@@ -129,32 +130,40 @@ def create_batch(upload: FileStorage, *, user: User) -> Batch:
     return batch
 
 
-def expand_batch(batch_id: int) -> list[int]:
-    """Read a batch's upload into items, on from where an earlier run stopped; return the ids of the
-    items still to check (all of them once the upload is read, none while another process reads it)."""
+def expand_batch(batch_id: int, hand_out: Callable[[int], object]) -> None:
+    """Read a batch's upload into items, on from where an earlier run stopped, calling `hand_out` with
+    the id of each item to check: those already queued first, then each new one as it is read.
+
+    Handing an item out twice is harmless (see `record_item`); handing none out while another live
+    process reads the same upload avoids reading it twice.
+    """
     session = db_session()
     batch = session.get(Batch, batch_id)
     if batch is None or batch.finished:
-        return []
-    if batch.expanded_at is None:
+        return
+    if batch.expanded_at is not None:
+        hand_out_queued(batch, hand_out)
+    else:
         space = workspace(batch.id)
         with space.reading_lock() as held:
             if not held:
-                return []  # a live process is reading this upload; it hands the items out when done
+                return  # a live process is reading this upload and hands its items out
             session.refresh(batch)
             if batch.expanded_at is None and not batch.finished:
-                read_upload(batch, space)
+                hand_out_queued(batch, hand_out)
+                read_upload(batch, space, hand_out)
     finish_if_complete(batch.id)  # also when a worker died between the last item and marking the batch
-    session.refresh(batch)
-    if batch.state != BatchState.running:
-        return []
-    return list(session.scalars(select(BatchItem.id).where(BatchItem.batch_id == batch.id,
-                                                           BatchItem.state == ItemState.queued)
-                                .order_by(BatchItem.seq)))
 
 
-def read_upload(batch: Batch, space: Workspace) -> None:
-    """Plan the upload's items (setting `total`), then add a row for each origin not yet recorded."""
+def hand_out_queued(batch: Batch, hand_out: Callable[[int], object]) -> None:
+    query = (select(BatchItem.id).where(BatchItem.batch_id == batch.id, BatchItem.state == ItemState.queued)
+             .order_by(BatchItem.seq))
+    for item_id in db_session().scalars(query).all():
+        hand_out(item_id)
+
+
+def read_upload(batch: Batch, space: Workspace, hand_out: Callable[[int], object]) -> None:
+    """Plan the upload's items (setting `total`), then add and hand out each origin not yet recorded."""
     session = db_session()
     if batch.started_at is None:
         batch.started_at = utcnow()
@@ -171,7 +180,9 @@ def read_upload(batch: Batch, space: Workspace) -> None:
             if is_cancelled(batch.id):
                 space.remove()  # the reader may have written after the canceller removed it
                 return
-            add_item(batch, places[item.origin], item, space)
+            item_id = add_item(batch, places[item.origin], item, space)
+            if item_id is not None:
+                hand_out(item_id)
     except ArchiveRejected as rejected:
         where = f" ({rejected.origin})" if rejected.origin else ""
         refuse_batch(batch, rejected.code, rejected.message + where, rejected.stage)
@@ -189,17 +200,20 @@ def read_upload(batch: Batch, space: Workspace) -> None:
     log.info("batch %d: %d items read", batch.id, batch.total)
 
 
-def add_item(batch: Batch, seq: int, item: ArchiveItem, space: Workspace) -> None:
-    """One row per item; an item that could not be extracted fails now, counted in the same transaction."""
+def add_item(batch: Batch, seq: int, item: ArchiveItem, space: Workspace) -> int | None:
+    """One row per item; returns the id of a queued one. An item that could not be extracted fails
+    now, counted in the same transaction."""
     session = db_session()
     if item.data is not None:
         space.write_item(seq, item.data)
-        session.add(BatchItem(batch_id=batch.id, seq=seq, origin=item.origin, state=ItemState.queued))
+        row = BatchItem(batch_id=batch.id, seq=seq, origin=item.origin, state=ItemState.queued)
     else:
-        session.add(BatchItem(batch_id=batch.id, seq=seq, origin=item.origin, state=ItemState.failed,
-                              error_code=item.error_code, error_message=item.error_message, finished_at=utcnow()))
+        row = BatchItem(batch_id=batch.id, seq=seq, origin=item.origin, state=ItemState.failed,
+                        error_code=item.error_code, error_message=item.error_message, finished_at=utcnow())
         session.execute(update(Batch).where(Batch.id == batch.id).values(failed=Batch.failed + 1))
+    session.add(row)
     session.commit()
+    return row.id if row.state == ItemState.queued else None
 
 
 def complete_item(item_id: int) -> None:
@@ -253,6 +267,7 @@ def record_item(item: BatchItem, data: bytes | None, analysis: Analysis | None, 
     session.execute(update(Batch).where(Batch.id == batch.id).values({counter: counter + 1}),
                     execution_options={"synchronize_session": False})
     session.commit()
+    workspace(batch.id).item_path(item.seq).unlink(missing_ok=True)  # its bytes are in storage now, or useless
     if check is not None:
         settle_check(check)
     finish_if_complete(batch.id)
@@ -277,14 +292,16 @@ def finish_if_complete(batch_id: int) -> None:
 
 
 def refuse_batch(batch: Batch, code: str, message: str, stage: str) -> None:
-    """Fail a batch as a whole (a hostile or unreadable upload, an unreachable queue): its items are
-    dropped, since none was handed out, and its workspace removed."""
+    """Fail a batch as a whole (a hostile or unreadable upload, an unreachable queue): items not yet
+    checked are cancelled, and the workspace removed. A refused upload is refused while it is
+    planned, so it has no items at all."""
     session = db_session()
     failed = (update(Batch).where(Batch.id == batch.id, Batch.state.in_(UNFINISHED))
               .values(state=BatchState.failed, error_code=code, error_message=message, error_stage=stage,
                       finished_at=utcnow()))
     if session.execute(failed, execution_options={"synchronize_session": False}).rowcount == 1:
-        session.execute(delete(BatchItem).where(BatchItem.batch_id == batch.id))
+        session.execute(update(BatchItem).where(BatchItem.batch_id == batch.id, BatchItem.state == ItemState.queued)
+                        .values(state=ItemState.cancelled), execution_options={"synchronize_session": False})
         log.info("batch %d: refused at %s (%s)", batch.id, stage, code)
     session.commit()
     session.refresh(batch)

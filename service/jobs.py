@@ -48,9 +48,7 @@ def init_app(app: Flask) -> None:
     @huey.task(name="run_batch")
     def run_batch_task(batch_id: int) -> None:
         with app.app_context():
-            item_ids = expand_batch(batch_id)
-        for item_id in item_ids:
-            complete_batch_item_task(item_id)
+            expand_batch(batch_id, hand_out=complete_batch_item_task)
 
     @huey.task(name="complete_batch_item")
     def complete_batch_item_task(item_id: int) -> None:
@@ -91,7 +89,7 @@ def enqueue_check(check_id: int) -> None:
 
 
 def enqueue_batch(batch_id: int) -> None:
-    """Have a worker read the batch `batch_id` into items and hand them out to all workers."""
+    """Have a worker read the batch `batch_id` into items, handing each out to all workers as it is read."""
     get_jobs().run_batch(batch_id)
 
 

@@ -205,19 +205,26 @@ def test_a_hostile_upload_fails_its_batch_at_the_stated_stage_and_writes_nothing
         assert db_session().scalar(select(func.count()).select_from(BatchItem)) == 0
 
 
+def handed_out(batch_id: int) -> list[int]:
+    """The ids `expand_batch` hands out, in order."""
+    handed: list[int] = []
+    expand_batch(batch_id, hand_out=handed.append)
+    return handed
+
+
 def test_a_job_delivered_again_or_resumed_records_each_item_once(db_app, make_token):
     """Huey may deliver a job twice, and a resumed batch is read again: neither duplicates an item."""
     token = make_token("clerk", app=db_app)
     data = zip_bytes({f"{index}.png": image_bytes() for index in range(3)})
     batch_id = post_batch(db_app, token, data).json["id"]
     with db_app.app_context():
-        item_ids = expand_batch(batch_id)
+        item_ids = handed_out(batch_id)
         assert len(item_ids) == 3
         complete_item(item_ids[0])
-        assert expand_batch(batch_id) == item_ids[1:]  # resumed: reads nothing again, hands out what is left
+        assert handed_out(batch_id) == item_ids[1:]  # resumed: reads nothing again, hands out what is left
         for item_id in item_ids + item_ids:
             complete_item(item_id)
-        assert expand_batch(batch_id) == []
+        assert handed_out(batch_id) == []
         batch = db_session().get(Batch, batch_id)
         db_session().refresh(batch)
         assert (batch.state, batch.total, batch.done, batch.failed) == ("done", 3, 3, 0)
@@ -230,11 +237,32 @@ def test_a_job_delivered_again_or_resumed_records_each_item_once(db_app, make_to
         assert all(item.elapsed_ms is not None and item.finished_at for item in items)
 
 
+def test_a_reading_interrupted_half_way_goes_on_from_the_items_recorded(app, clerk_token):
+    """A reader killed after some items: the next run hands out those still queued, then reads the rest."""
+    data = zip_bytes({f"{index}.png": image_bytes() for index in range(4)})
+    batch_id = post_batch(app, clerk_token, data).json["id"]
+    def killed_at_the_second(item_id: int) -> None:
+        if item_id == 2:
+            raise KeyboardInterrupt  # stands in for SIGKILL: nothing after it runs, and no handler catches it
+
+    with app.app_context():
+        with pytest.raises(KeyboardInterrupt):
+            expand_batch(batch_id, hand_out=killed_at_the_second)
+        batch = db_session().get(Batch, batch_id)
+        assert (batch.state, batch.total, batch.expanded_at) == ("running", 4, None)
+        assert handed_out(batch_id) == [1, 2, 3, 4]
+        for item_id in range(1, 5):
+            complete_item(item_id)
+        db_session().refresh(batch)
+        assert (batch.state, batch.done) == ("done", 4)
+        assert db_session().scalar(select(func.count()).select_from(BatchItem)) == 4
+
+
 def test_a_cancelled_batch_checks_nothing_more(app, clerk_token, openapi):
     data = zip_bytes({f"{index}.png": image_bytes() for index in range(3)})
     batch_id = post_batch(app, clerk_token, data).json["id"]
     with app.app_context():
-        item_ids = expand_batch(batch_id)
+        item_ids = handed_out(batch_id)
         complete_item(item_ids[0])
     client = app.test_client()
     cancelled = client.post(f"/api/v1/batches/{batch_id}/cancel", headers={"Authorization": f"Bearer {clerk_token}"})
@@ -242,7 +270,7 @@ def test_a_cancelled_batch_checks_nothing_more(app, clerk_token, openapi):
     openapi.validate(cancelled.json, "Batch")
     assert (cancelled.json["state"], cancelled.json["done"]) == ("cancelled", 1)
     with app.app_context():  # the jobs still queued are delivered, and find nothing to do
-        assert expand_batch(batch_id) == []
+        assert handed_out(batch_id) == []
         for item_id in item_ids:
             complete_item(item_id)
         assert db_session().scalar(select(func.count()).select_from(Check)) == 1

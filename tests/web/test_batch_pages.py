@@ -82,8 +82,7 @@ def test_an_upload_leads_to_its_page_with_a_progress_bar(app, client, clerk):
 def test_a_finished_batch_lists_its_items_and_offers_downloads(app, client, clerk):
     upload(client, zip_of_images(2))
     with app.app_context():
-        for item_id in expand_batch(1):
-            complete_item(item_id)
+        expand_batch(1, hand_out=complete_item)
     page = client.get("/batches/1").get_data(as_text=True)
     assert "Cancel batch" not in page
     assert page.count("cards.zip!/scans/") == 2 and 'href="/checks/1"' in page
