@@ -50,7 +50,7 @@ UNFINISHED = (BatchState.queued, BatchState.running)
 
 class Workspace:
     """A batch's private temporary directory: the upload, the archive reader's scratch space and the
-    extracted items. Nothing else of the batch is written outside it until every item has been read."""
+    extracted items. Only a checked item's image leaves it, into storage with its Check."""
 
     def __init__(self, root: Path, batch_id: int) -> None:
         self.path = root / str(batch_id)
@@ -149,7 +149,9 @@ def expand_batch(batch_id: int, hand_out: Callable[[int], object]) -> None:
             if not held:
                 return  # a live process is reading this upload and hands its items out
             session.refresh(batch)
-            if batch.expanded_at is None and not batch.finished:
+            if batch.finished:
+                space.remove()  # finished while we waited: taking the lock made the directory again
+            elif batch.expanded_at is None:
                 hand_out_queued(batch, hand_out)
                 read_upload(batch, space, hand_out)
     finish_if_complete(batch.id)  # also when a worker died between the last item and marking the batch

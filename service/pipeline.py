@@ -1,7 +1,9 @@
 """From uploaded bytes to a stored Check: analyse, keep the original, record the verdict.
 
 `run_check` does it all while the caller waits. `queue_check` + `complete_check` split it for the
-job queue: the upload is validated and stored at once, the slow reading runs in a worker.
+job queue: the upload is validated and stored at once, the slow reading runs in a worker. A batch
+item (`service.batches`) uses the same pieces, `analyse_image`, `new_check` and `settle_check`, to
+record its Check in the transaction that records the item.
 """
 
 from __future__ import annotations
