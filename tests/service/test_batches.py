@@ -362,16 +362,21 @@ def test_a_batch_through_redis_huey(tmp_path, make_app, make_token, redis_url, c
         huey.storage.flush_all()
 
 
-def test_scan_expands_archives_with_origins(app, runner, tmp_path):
-    archive = tmp_path / "cards.zip"
+def test_scan_expands_archives_and_folders_with_origins_and_a_progress_bar(app, runner, tmp_path):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    archive = folder / "cards.zip"
     archive.write_bytes(zip_bytes({"a.png": image_bytes(), "b.jpg": b"\xff\xd8\xff broken"}))
     pdf = tmp_path / "stack.pdf"
     pdf.write_bytes(pages_bytes("PDF", 2))
-    out = tmp_path / "results.jsonl"
-    result = runner.invoke(cli, ["scan", str(archive), str(pdf), "--out", str(out)])
+    (tmp_path / "nested.zip").write_bytes(zip_bytes({"inner.zip": zip_bytes({"x.png": image_bytes()})}))
+    result = runner.invoke(cli, ["scan", str(folder), str(pdf), str(tmp_path / "nested.zip"), "--out", "-"])
     assert result.exit_code == 0, result.output
-    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["source"] for line in lines] == [f"{archive}!/a.png", f"{archive}!/b.jpg", f"{pdf}#page=1",
-                                                  f"{pdf}#page=2"]
+                                                  f"{pdf}#page=2", str(tmp_path / "nested.zip")]
     assert lines[1]["error"]["code"] == "corrupt"
-    assert "Scanned 4 images" in result.output
+    assert lines[4]["error"] == {"code": "nested_archive", "stage": "extract", "message": lines[4]["error"]["message"]}
+    assert all(line["verdict"] for line in (lines[0], lines[2], lines[3]))
+    assert "Scanning" in result.stderr and "Scanned 5 images: 2 error, 3 " in result.stderr
+    assert not list((Path(app.config["CERTGUARD_DATA_DIR"])).glob("scan-*"))
