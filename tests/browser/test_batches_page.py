@@ -6,25 +6,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import SCREENSHOTS, chromium_page, log_in
 from PIL import Image
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
 from service.jobs import EmbeddedConsumer, get_jobs
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 DESKTOP = {"width": 1024, "height": 768}
-SCREENSHOTS = Path("/tmp")
 ITEMS = 4
 
 
@@ -41,38 +36,27 @@ def scans_zip(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The test app served over HTTP on a free port, in a thread, with a job consumer in another."""
+def job_consumer(app) -> Iterator[EmbeddedConsumer]:
+    """A job consumer beside the served app, so a batch runs while the page watches it."""
     with app.app_context():
         consumer = EmbeddedConsumer(get_jobs(), workers=1, periodic=False, max_delay=0.2)
     consumer.start()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    yield consumer
     consumer.stop(graceful=True)
 
 
 @pytest.fixture
 def browser_page() -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-        yield context.new_page()
-        browser.close()
+    with chromium_page(viewport=DESKTOP, accept_downloads=True) as page:
+        yield page
 
 
-def test_clerk_runs_a_batch_and_downloads_its_results(live_server, browser_page, make_user, scans_zip, tmp_path):
+def test_clerk_runs_a_batch_and_downloads_its_results(job_consumer, live_server, browser_page, make_user, scans_zip,
+                                                      tmp_path):
     make_user("zhao", "clerk")
     page = browser_page
     page.goto(live_server + "/login")
-    page.get_by_label("Username").fill("zhao")
-    page.get_by_label("Password").fill("pw-zhao")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "zhao")
     page.get_by_role("link", name="Batches").click()
     expect(page.get_by_role("heading", name="Batches 批量核验")).to_be_visible()
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import random
 import re
-import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from chromium import SCREENSHOTS, chromium_page, log_in
+from playwright.sync_api import Page, expect
 
 from samples.render import render_card
 from samples.values import draw_values
@@ -19,11 +18,7 @@ from verification.kinds import load_kinds
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 375, "height": 812}
-SCREENSHOTS = Path("/tmp")
 # Runs after certguard.js's submit listener; sessionStorage outlives the page it was written on.
 RECORD_BUSY_STATE = """document.addEventListener("submit", () => {
     const button = document.querySelector("[data-busy-form] button[type=submit]");
@@ -42,26 +37,10 @@ def card_photo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The test app served over HTTP on a free port, in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
 def phone() -> Iterator[Page]:
     """A page in headless chromium with a 375×812 touch screen."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-        yield context.new_page()
-        browser.close()
+    with chromium_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True) as page:
+        yield page
 
 
 def assert_fits_the_screen(page: Page) -> None:
@@ -73,9 +52,7 @@ def test_inspector_checks_a_card_on_a_phone(live_server, phone, make_user, card_
     page = phone
     page.goto(live_server + "/")
     expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_label("Username").fill("wang")
-    page.get_by_label("Password").fill("pw-wang")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "wang")
     expect(page.get_by_role("heading", name="Check a certificate")).to_be_visible()
     assert_fits_the_screen(page)
 

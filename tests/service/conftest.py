@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -53,3 +55,13 @@ def consumer() -> Iterator[Callable[..., EmbeddedConsumer]]:
     yield start
     for running in started:
         running.stop(graceful=True)
+
+
+@pytest.fixture
+def redis_app(tmp_path: Path, make_app: Callable[..., Flask], redis_url: str) -> Iterator[Flask]:
+    """An app whose job queue is on the real Redis, under a queue name of its own, emptied afterwards."""
+    app = make_app(tmp_path / "data", CERTGUARD_REDIS_URL=redis_url,
+                   CERTGUARD_QUEUE_NAME=f"certguard-test-{secrets.token_hex(4)}")
+    yield app
+    with app.app_context():
+        get_jobs().huey.storage.flush_all()

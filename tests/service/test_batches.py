@@ -347,19 +347,13 @@ def test_an_unreachable_queue_fails_the_batch_with_503(tmp_path, make_app, make_
 
 
 @pytest.mark.redis
-def test_a_batch_through_redis_huey(tmp_path, make_app, make_token, redis_url, consumer, openapi):
-    app = make_app(tmp_path / "data", CERTGUARD_REDIS_URL=redis_url,
-                   CERTGUARD_QUEUE_NAME=f"certguard-test-{secrets.token_hex(4)}")
-    token = make_token("clerk", app=app)
-    with app.app_context():
-        huey = get_jobs().huey
-    try:
-        data = zip_bytes({"a.png": image_bytes(), "b.pdf": pages_bytes("PDF", 2)})
-        status = run_batch(app, token, data, lambda made: consumer(made, workers=2), openapi)
-        assert (status["state"], status["total"], status["done"]) == ("done", 3, 3)
-        assert huey.pending_count() == 0
-    finally:
-        huey.storage.flush_all()
+def test_a_batch_through_redis_huey(redis_app, make_token, consumer, openapi):
+    token = make_token("clerk", app=redis_app)
+    data = zip_bytes({"a.png": image_bytes(), "b.pdf": pages_bytes("PDF", 2)})
+    status = run_batch(redis_app, token, data, lambda made: consumer(made, workers=2), openapi)
+    assert (status["state"], status["total"], status["done"]) == ("done", 3, 3)
+    with redis_app.app_context():
+        assert get_jobs().huey.pending_count() == 0
 
 
 def test_scan_expands_archives_and_folders_with_origins_and_a_progress_bar(app, runner, tmp_path):

@@ -7,7 +7,6 @@ the real queue storage, so the task is serialised, stored, fetched and run as in
 from __future__ import annotations
 
 import io
-import secrets
 import time
 
 import pytest
@@ -57,19 +56,13 @@ def test_async_check_through_sqlite_huey(app, make_token, png, consumer, openapi
 
 
 @pytest.mark.redis
-def test_async_check_through_redis_huey(tmp_path, make_app, make_token, redis_url, png, consumer, openapi):
-    app = make_app(tmp_path / "data", CERTGUARD_REDIS_URL=redis_url,
-                   CERTGUARD_QUEUE_NAME=f"certguard-test-{secrets.token_hex(4)}")
-    token = make_token("clerk", app=app)
-    with app.app_context():
-        huey = get_jobs().huey
-    try:
-        consumer(app)
-        status = run_one_async_check(app, token, png, openapi)
-        assert status["state"] == "done"
-        assert huey.pending_count() == 0
-    finally:
-        huey.storage.flush_all()
+def test_async_check_through_redis_huey(redis_app, make_token, png, consumer, openapi):
+    token = make_token("clerk", app=redis_app)
+    consumer(redis_app)
+    status = run_one_async_check(redis_app, token, png, openapi)
+    assert status["state"] == "done"
+    with redis_app.app_context():
+        assert get_jobs().huey.pending_count() == 0
 
 
 def test_bad_input_is_refused_before_it_is_queued(app, make_token):
