@@ -1,10 +1,10 @@
-"""Archive uploads (ZIP, multi-page PDF, multi-page TIFF, CLI folders) expanded into single images.
+"""Archive uploads (ZIP, multi-page PDF, multi-page TIFF) expanded into single images.
 
 Archive clerks send ZIPs of scans, multi-page PDFs and TIFFs, not one photo at a time. Each upload
 becomes a list of *items*, one per image, named by an origin such as `batch.zip!/2024/p1.pdf#page=3`.
-The origins are planned first (`plan_items`: every check that needs no rendering), so a job knows
-its size before any OCR; the items are then produced lazily (`iter_items`), one page in memory at a
-time, skipping origins a resumed job has finished.
+`expand` plans the origins first (every check that needs no rendering), so a job knows its size
+before any OCR, and then produces the items lazily from the same extraction, one page in memory at
+a time, skipping origins a resumed job has finished.
 
 Containers are hostile input (security checklist C3, C4):
 
@@ -23,7 +23,7 @@ Containers are hostile input (security checklist C3, C4):
 A broken member, page or frame fails alone (an `ArchiveItem` with an error). A hostile or unreadable
 container fails whole (`ArchiveRejected`, with a code and the stage that refused it). A page larger
 than `max_page_pixels` fails alone without being rendered, so one oversized fold-out does not cost
-the rest of its document. Inside a ZIP or a folder, a PDF or TIFF that is refused (password,
+the rest of its document. Inside a ZIP, a PDF or TIFF that is refused (password,
 too many pages, unreadable) is one failed item: the container around it is still sound.
 """
 
@@ -49,7 +49,7 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from itertools import groupby
 from pathlib import Path
@@ -148,7 +148,7 @@ class ArchiveItem:
     Item error codes: those of `ocr.load.ImageRejected` (empty, too_large, unsupported_type, corrupt,
     too_many_pixels); corrupt and unsupported_type for a ZIP member; page_too_large for a page or frame;
     render_memory, render_timeout, render_crashed, render_failed for a PDF page; encrypted, too_many_pages,
-    empty for a PDF or TIFF inside a ZIP or folder; symlink and any ArchiveRejected code for a folder's file.
+    empty for a PDF or TIFF inside a ZIP.
     """
 
     origin: str
@@ -182,48 +182,29 @@ def sniff_archive(data_head: bytes) -> str | None:
     return None
 
 
-def plan_items(path: Path, name: str, limits: ArchiveLimits, work_dir: Path) -> list[str]:
-    """The origins `iter_items` will produce, in order, after every check that needs no rendering.
+@dataclass(frozen=True)
+class Expansion:
+    """An upload's plan and its items: every origin in order, and the items not skipped, one at a time."""
 
-    `name` is the client's filename, used only in the origins; `work_dir` (which must exist) receives
-    the extracted members while planning and is left as it was found.
+    origins: list[str]
+    items: Iterator[ArchiveItem]
+
+
+@contextmanager
+def expand(path: Path, name: str, limits: ArchiveLimits, work_dir: Path, *,
+           skip: Collection[str] = ()) -> Iterator[Expansion]:
+    """Plan the upload — raising ArchiveRejected on entry, before any item — and produce its items.
+
+    `name` is the client's filename, used only in the origins; `work_dir` (which must exist) holds the
+    extracted members and rendered pages until the block ends, and is left as it was found.
     """
     with _scratch_dir(work_dir) as scratch:
-        return [source.origin for source in _plan_file(path, _origin_name(name), limits, scratch)]
-
-
-def iter_items(path: Path, name: str, limits: ArchiveLimits, work_dir: Path, *,
-               skip: Collection[str] = ()) -> Iterator[ArchiveItem]:
-    """The items of `plan_items`, in its order, produced one at a time; origins in `skip` are left out.
-
-    The upload is planned here, so a refusal is raised by this call, before the first item. The
-    extracted members stay in a directory under `work_dir` until the iterator is exhausted or closed.
-    """
-    with ExitStack() as stack:
-        scratch = stack.enter_context(_scratch_dir(work_dir))
         sources = _plan_file(path, _origin_name(name), limits, scratch)
-        # From here on the iterator owns the scratch directory and removes it when done or closed.
-        return _items_owning(stack.pop_all(), sources, set(skip), limits, scratch)
-
-
-def plan_folder(folder: Path, limits: ArchiveLimits, work_dir: Path | None = None) -> list[str]:
-    """The origins `iter_folder` will produce: every file below `folder`, in name order, archives expanded.
-
-    Without a `work_dir`, members extracted while planning go to a temporary directory removed at once.
-    """
-    with _work_dir_or_temporary(work_dir) as base:
-        return _plan_folder_files(_folder_files(folder), limits, base)
-
-
-def iter_folder(folder: Path, limits: ArchiveLimits, work_dir: Path, *,
-                skip: Collection[str] = ()) -> Iterator[ArchiveItem]:
-    """The items of `plan_folder`, in its order. Symlinks are not followed (each is a failed item), and a
-    file the rules refuse on its own (a hostile ZIP, a PDF with a password, a text file) is one failed item.
-    Raises ArchiveRejected here, before the first item, when the folder as a whole has too many items.
-    """
-    files = _folder_files(folder)
-    _plan_folder_files(files, limits, work_dir)
-    return _folder_items(files, set(skip), limits, work_dir)
+        items = _items(sources, set(skip), limits, scratch)
+        try:
+            yield Expansion([source.origin for source in sources], items)
+        finally:
+            items.close()  # stops a renderer still waiting for its next page
 
 
 # Planning ------------------------------------------------------------------------------------------
@@ -517,63 +498,7 @@ def _failed_source(origin: str, code: str, message: str) -> _Source:
     return _Source(origin, FAILED, error_code=code, error_message=message)
 
 
-# Folders -------------------------------------------------------------------------------------------
-
-
-def _folder_files(folder: Path) -> list[tuple[str, Path]]:
-    """(origin, path) of every non-directory entry below `folder`, in name order."""
-    return list(_walk(folder, _origin_name(folder.absolute().name)))
-
-
-def _walk(directory: Path, prefix: str) -> Iterator[tuple[str, Path]]:
-    with os.scandir(directory) as scan:
-        entries = sorted(scan, key=lambda entry: entry.name)
-    for entry in entries:
-        if _is_os_junk(entry.name):
-            continue
-        origin = f"{prefix}/{entry.name}"
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path), origin)
-        else:
-            yield origin, Path(entry.path)
-
-
-def _plan_folder_files(files: list[tuple[str, Path]], limits: ArchiveLimits, work_dir: Path) -> list[str]:
-    """Plan each file in turn (its extracted members removed before the next); raises for too many items."""
-    origins: list[str] = []
-    for origin, path in files:
-        with _scratch_dir(work_dir) as scratch:
-            origins += [source.origin for source in _plan_folder_file(path, origin, limits, scratch)]
-        _check_item_count(len(origins), limits)
-    return origins
-
-
-def _plan_folder_file(path: Path, origin: str, limits: ArchiveLimits, scratch: Path) -> list[_Source]:
-    """Like `_plan_file`, except that a file refused on its own is one failed item, not a refused folder."""
-    if path.is_symlink():
-        return [_failed_source(origin, "symlink", "A symbolic link; links are not followed.")]
-    if not path.is_file():
-        return [_failed_source(origin, "unsupported_type", "Not a regular file.")]
-    try:
-        return _plan_file(path, origin, limits, scratch)
-    except ArchiveRejected as refusal:
-        return [_failed_source(origin, refusal.code, refusal.message)]
-
-
-def _folder_items(files: list[tuple[str, Path]], skip: set[str], limits: ArchiveLimits,
-                  work_dir: Path) -> Iterator[ArchiveItem]:
-    for origin, path in files:
-        with _scratch_dir(work_dir) as scratch:
-            yield from _items(_plan_folder_file(path, origin, limits, scratch), skip, limits, scratch)
-
-
 # Producing items -----------------------------------------------------------------------------------
-
-
-def _items_owning(owner: ExitStack, sources: list[_Source], skip: set[str], limits: ArchiveLimits,
-                  scratch: Path) -> Iterator[ArchiveItem]:
-    with owner:
-        yield from _items(sources, skip, limits, scratch)
 
 
 def _items(sources: list[_Source], skip: set[str], limits: ArchiveLimits, scratch: Path) -> Iterator[ArchiveItem]:
@@ -787,15 +712,6 @@ def _scratch_dir(work_dir: Path) -> Iterator[Path]:
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-@contextmanager
-def _work_dir_or_temporary(work_dir: Path | None) -> Iterator[Path]:
-    if work_dir is not None:
-        yield work_dir
-        return
-    with tempfile.TemporaryDirectory(prefix="certguard-archive-") as temporary:
-        yield Path(temporary)
 
 
 def _origin_name(name: str) -> str:

@@ -37,7 +37,7 @@ from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 
 from ocr.load import ImageRejected
-from service.archives import ArchiveItem, ArchiveLimits, ArchiveRejected, iter_items, plan_items, sniff_archive
+from service.archives import ArchiveItem, ArchiveLimits, ArchiveRejected, expand, sniff_archive
 from service.db import db_session
 from service.models import Batch, BatchItem, BatchState, ItemState, User, utcnow
 from service.pipeline import Analysis, analyse_image, new_check, settle_check, upload_source
@@ -173,18 +173,18 @@ def read_upload(batch: Batch, space: Workspace, hand_out: Callable[[int], object
     session.commit()
     limits = archive_limits()
     try:
-        origins = plan_items(space.upload, batch.source, limits, space.work_dir)
-        batch.total = len(origins)
-        session.commit()
-        places = {origin: seq for seq, origin in enumerate(origins, start=1)}
         recorded = set(session.scalars(select(BatchItem.origin).where(BatchItem.batch_id == batch.id)))
-        for item in iter_items(space.upload, batch.source, limits, space.work_dir, skip=recorded):
-            if is_cancelled(batch.id):
-                space.remove()  # the reader may have written after the canceller removed it
-                return
-            item_id = add_item(batch, places[item.origin], item, space)
-            if item_id is not None:
-                hand_out(item_id)
+        with expand(space.upload, batch.source, limits, space.work_dir, skip=recorded) as expansion:
+            batch.total = len(expansion.origins)
+            session.commit()
+            places = {origin: seq for seq, origin in enumerate(expansion.origins, start=1)}
+            for item in expansion.items:
+                if is_cancelled(batch.id):
+                    space.remove()  # the reader may have written after the canceller removed it
+                    return
+                item_id = add_item(batch, places[item.origin], item, space)
+                if item_id is not None:
+                    hand_out(item_id)
     except ArchiveRejected as rejected:
         where = f" ({rejected.origin})" if rejected.origin else ""
         refuse_batch(batch, rejected.code, rejected.message + where, rejected.stage)

@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from ocr.load import ImageRejected, load_image
 from ocr.qr import decode_qr
 from service import create_app
-from service.archives import ArchiveLimits, ArchiveRejected, iter_items, plan_items, sniff_archive
+from service.archives import ArchiveLimits, ArchiveRejected, expand, sniff_archive
 from service.auth import bootstrap_admin, create_user, issue_token
 from service.batches import SNIFF_BYTES, archive_limits
 from service.db import alembic_config, close_session, db_session, get_engine, upgrade
@@ -172,7 +173,8 @@ def count_items(path: Path, limits: ArchiveLimits, work_dir: Path) -> int:
     if not is_archive(path):
         return 1
     try:
-        return len(plan_items(path, path.name, limits, work_dir))
+        with expand(path, path.name, limits, work_dir) as expansion:
+            return len(expansion.origins)
     except ArchiveRejected:
         return 1
 
@@ -183,18 +185,20 @@ def scan_file(path: Path, limits: ArchiveLimits, work_dir: Path, *, user: User, 
     if not is_archive(path):
         yield scan_one(path, user=user, as_of=as_of, register=register)
         return
-    try:
-        items = iter_items(path, path.name, limits, work_dir)
-    except ArchiveRejected as refused:
-        yield {"source": str(path), "error": {"code": refused.code, "message": refused.message, "stage": refused.stage}}
-        return
-    for item in items:
-        source = str(path.parent / item.origin)
-        if item.data is None:
-            yield {"source": source, "error": {"code": item.error_code, "message": item.error_message}}
-        else:
-            yield scan_data(item.data, source=source, original_name=path.name, user=user, as_of=as_of,
-                            register=register)
+    with ExitStack() as stack:
+        try:
+            expansion = stack.enter_context(expand(path, path.name, limits, work_dir))
+        except ArchiveRejected as refused:
+            yield {"source": str(path),
+                   "error": {"code": refused.code, "message": refused.message, "stage": refused.stage}}
+            return
+        for item in expansion.items:
+            source = str(path.parent / item.origin)
+            if item.data is None:
+                yield {"source": source, "error": {"code": item.error_code, "message": item.error_message}}
+            else:
+                yield scan_data(item.data, source=source, original_name=path.name, user=user, as_of=as_of,
+                                register=register)
 
 
 def is_archive(path: Path) -> bool:

@@ -22,15 +22,7 @@ import pytest
 from PIL import Image
 
 from ocr.load import load_image
-from service.archives import (
-    ArchiveLimits,
-    ArchiveRejected,
-    iter_folder,
-    iter_items,
-    plan_folder,
-    plan_items,
-    sniff_archive,
-)
+from service.archives import ArchiveLimits, ArchiveRejected, expand, sniff_archive
 
 MIB = 2**20
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -111,10 +103,10 @@ def work_dir(tmp_path: Path) -> Path:
     return path
 
 
-def expand(path: Path, work_dir: Path, limits: ArchiveLimits = DEFAULTS, **kwargs):
-    """plan_items and iter_items over one upload; their origins must agree, and nothing may stay behind."""
-    planned = plan_items(path, path.name, limits, work_dir)
-    items = list(iter_items(path, path.name, limits, work_dir, **kwargs))
+def expand_all(path: Path, work_dir: Path, limits: ArchiveLimits = DEFAULTS, **kwargs):
+    """The plan and every item of one upload; the items must follow the plan, and nothing may stay behind."""
+    with expand(path, path.name, limits, work_dir, **kwargs) as expansion:
+        planned, items = expansion.origins, list(expansion.items)
     assert [item.origin for item in items] == [origin for origin in planned if origin not in kwargs.get("skip", ())]
     assert tree(work_dir) == []
     return planned, items
@@ -125,16 +117,13 @@ def outcomes(items) -> dict[str, str | None]:
 
 
 def refusal(path: Path, work_dir: Path, tmp_path: Path, limits: ArchiveLimits = DEFAULTS) -> ArchiveRejected:
-    """The refusal of both plan_items and iter_items (raised by the call itself, before any item), after
-    checking that the refused upload left no file anywhere under tmp_path, work_dir included."""
+    """The refusal of `expand` (raised on entering it, before any item), after checking that the refused
+    upload left no file anywhere under tmp_path, work_dir included."""
     before = tree(tmp_path)
-    with pytest.raises(ArchiveRejected) as planned:
-        plan_items(path, path.name, limits, work_dir)
-    with pytest.raises(ArchiveRejected) as iterated:
-        iter_items(path, path.name, limits, work_dir)
-    assert (iterated.value.code, iterated.value.stage) == (planned.value.code, planned.value.stage)
+    with pytest.raises(ArchiveRejected) as refused, expand(path, path.name, limits, work_dir):
+        pytest.fail("the upload was planned instead of refused")
     assert tree(tmp_path) == before
-    return planned.value
+    return refused.value
 
 
 def mixed_zip(path: Path) -> tuple[list[str], list[tuple[int, int]]]:
@@ -165,7 +154,7 @@ def mixed_zip(path: Path) -> tuple[list[str], list[tuple[int, int]]]:
 
 def test_mixed_zip_gives_twenty_loadable_items_in_archive_order(tmp_path: Path, work_dir: Path) -> None:
     origins, sizes = mixed_zip(tmp_path / "batch.zip")
-    planned, items = expand(tmp_path / "batch.zip", work_dir)
+    planned, items = expand_all(tmp_path / "batch.zip", work_dir)
     assert planned == origins
     assert len(items) == 20
     assert [item.error_code for item in items] == [None] * 20
@@ -180,8 +169,9 @@ def test_mixed_zip_gives_twenty_loadable_items_in_archive_order(tmp_path: Path, 
 def test_single_files_expand_under_their_sanitised_name(tmp_path: Path, work_dir: Path, name: str, data: bytes,
                                                         origins: list[str]) -> None:
     upload = write(tmp_path / "upload", data)
-    assert plan_items(upload, name, ArchiveLimits(), work_dir) == origins
-    items = list(iter_items(upload, name, ArchiveLimits(), work_dir))
+    with expand(upload, name, ArchiveLimits(), work_dir) as expansion:
+        assert expansion.origins == origins
+        items = list(expansion.items)
     assert [(item.origin, item.error_code) for item in items] == [(origin, None) for origin in origins]
 
 
@@ -198,7 +188,7 @@ def test_broken_members_and_pages_fail_alone(tmp_path: Path, work_dir: Path) -> 
     archive[flipped_at] ^= 0xFF  # the stored bytes no longer match the member's CRC
     upload = write(tmp_path / "batch.zip", bytes(archive))
 
-    _, items = expand(upload, work_dir)
+    _, items = expand_all(upload, work_dir)
 
     assert outcomes(items) == {
         "batch.zip!/01-good.png": None,
@@ -219,7 +209,7 @@ def test_broken_members_and_pages_fail_alone(tmp_path: Path, work_dir: Path) -> 
 def test_pdf_page_too_large_fails_alone_before_rendering(tmp_path: Path, work_dir: Path) -> None:
     # 200 × 200 inches at 200 dpi would be 40000 × 40000 pixels (1.6 gigapixels): drawing it would not end well.
     upload = write(tmp_path / "plans.pdf", pdf_bytes((144, 144), (14400, 14400), (144, 144)))
-    _, items = expand(upload, work_dir)
+    _, items = expand_all(upload, work_dir)
     assert outcomes(items) == {"plans.pdf#page=1": None, "plans.pdf#page=2": "page_too_large",
                                "plans.pdf#page=3": None}
     assert "1,600,000,000 pixels" in items[1].error_message
@@ -227,7 +217,7 @@ def test_pdf_page_too_large_fails_alone_before_rendering(tmp_path: Path, work_di
 
 def test_pdf_with_only_an_owner_password_is_read(tmp_path: Path, work_dir: Path) -> None:
     upload = write(tmp_path / "restricted.pdf", encrypted_pdf(""))
-    _, items = expand(upload, work_dir)
+    _, items = expand_all(upload, work_dir)
     assert outcomes(items) == {"restricted.pdf#page=1": None}
 
 
@@ -236,7 +226,7 @@ def test_member_names_without_the_utf8_flag_are_not_mojibake(tmp_path: Path, wor
     name = "证书.png".encode(encoding)
     placeholder = b"x" * (len(name) - 4) + b".png"  # as long as the name, so the headers stay valid
     archive = zip_bytes([(placeholder.decode(), image_bytes((10, 10)))]).replace(placeholder, name)
-    planned, items = expand(write(tmp_path / "batch.zip", archive), work_dir)
+    planned, items = expand_all(write(tmp_path / "batch.zip", archive), work_dir)
     assert planned == ["batch.zip!/证书.png"]
     assert items[0].error_code is None
 
@@ -366,7 +356,7 @@ def test_sniff_archive_reads_magic_bytes(head: bytes, kind: str | None) -> None:
 def test_renderer_over_its_memory_limit_fails_only_that_page(tmp_path: Path, work_dir: Path) -> None:
     # 2000 pt at 200 dpi is 5556 × 5556 pixels (within max_page_pixels): about 90 MB of bitmap, over 64 MiB.
     upload = write(tmp_path / "big.pdf", pdf_bytes((2000, 2000), (144, 144), (2000, 2000)))
-    _, items = expand(upload, work_dir, ArchiveLimits(render_memory_bytes=64 * MIB))
+    _, items = expand_all(upload, work_dir, ArchiveLimits(render_memory_bytes=64 * MIB))
     assert outcomes(items) == {"big.pdf#page=1": "render_memory", "big.pdf#page=2": None,
                                "big.pdf#page=3": "render_memory"}
     assert renderer_pids() == []
@@ -375,21 +365,31 @@ def test_renderer_over_its_memory_limit_fails_only_that_page(tmp_path: Path, wor
 def test_renderer_that_does_not_answer_in_time_is_killed_and_fails_its_page(tmp_path: Path, work_dir: Path) -> None:
     # The timeout counts from the request, so 10 ms is less than a child Python needs just to start.
     upload = write(tmp_path / "scan.pdf", pdf_bytes((144, 144), (144, 144)))
-    _, items = expand(upload, work_dir, ArchiveLimits(render_timeout_s=0.01))
+    _, items = expand_all(upload, work_dir, ArchiveLimits(render_timeout_s=0.01))
     assert outcomes(items) == {"scan.pdf#page=1": "render_timeout", "scan.pdf#page=2": "render_timeout"}
     assert renderer_pids() == []
 
 
 def test_renderer_killed_mid_document_fails_only_the_current_page(tmp_path: Path, work_dir: Path) -> None:
     upload = write(tmp_path / "scan.pdf", pdf_bytes((144, 144), (144, 144), (144, 144)))
-    items = iter_items(upload, upload.name, ArchiveLimits(), work_dir)
-    first = next(items)
-    [renderer] = renderer_pids()
-    os.kill(renderer, signal.SIGKILL)  # as the kernel's OOM killer would
-    second, third = next(items), next(items)
-    assert [first.error_code, second.error_code, third.error_code] == [None, "render_crashed", None]
-    assert "SIGKILL" in second.error_message
-    assert list(items) == []
+    with expand(upload, upload.name, ArchiveLimits(), work_dir) as expansion:
+        items = expansion.items
+        first = next(items)
+        [renderer] = renderer_pids()
+        os.kill(renderer, signal.SIGKILL)  # as the kernel's OOM killer would
+        second, third = next(items), next(items)
+        assert [first.error_code, second.error_code, third.error_code] == [None, "render_crashed", None]
+        assert "SIGKILL" in second.error_message
+        assert list(items) == []
+    assert renderer_pids() == [] and tree(work_dir) == []
+
+
+def test_leaving_an_expansion_half_read_stops_its_renderer_and_clears_its_scratch(tmp_path: Path,
+                                                                                   work_dir: Path) -> None:
+    upload = write(tmp_path / "scan.pdf", pdf_bytes((144, 144), (144, 144), (144, 144)))
+    with expand(upload, upload.name, ArchiveLimits(), work_dir) as expansion:
+        assert next(expansion.items).error_code is None
+        assert len(renderer_pids()) == 1 and tree(work_dir) != []
     assert renderer_pids() == [] and tree(work_dir) == []
 
 
@@ -405,46 +405,13 @@ def test_skip_resumes_without_redoing_finished_items(tmp_path: Path, work_dir: P
         return real_popen(command, *args, **kwargs)
 
     monkeypatch.setattr(subprocess, "Popen", recording_popen)
-    _, items = expand(tmp_path / "batch.zip", work_dir, skip=set(finished))
+    _, items = expand_all(tmp_path / "batch.zip", work_dir, skip=set(finished))
     assert [item.origin for item in items] == origins[9:]
     assert all(item.error_code is None for item in items)
     assert started == []  # the PDF's pages were all done, so no renderer was started
 
 
-# Folders and configuration -----------------------------------------------------------------------------
-
-
-def test_folder_expands_each_file_by_the_same_rules(tmp_path: Path, work_dir: Path) -> None:
-    folder = tmp_path / "folder"
-    write(folder / "a.png", image_bytes((10, 10)))
-    write(folder / "notes.txt", b"scanned on Monday")
-    write(folder / "evil.zip", zip_bytes([("../evil.png", image_bytes((10, 10)))]))
-    write(folder / ".DS_Store", b"Bud1")
-    write(folder / "__MACOSX" / "._a.png", b"\x00\x05\x16\x07")
-    write(folder / "sub" / "b.jpg", image_bytes((12, 10), "JPEG"))
-    write(folder / "sub" / "pack.zip", zip_bytes([("x.png", image_bytes((8, 8))), ("y/z.jpg", image_bytes((9, 9)))]))
-    write(folder / "sub" / "scan.pdf", pdf_bytes((72, 72), (72, 72)))
-    (folder / "link.png").symlink_to(folder / "a.png")
-
-    planned = plan_folder(folder, ArchiveLimits())
-    items = list(iter_folder(folder, ArchiveLimits(), work_dir))
-
-    assert [item.origin for item in items] == planned
-    assert outcomes(items) == {
-        "folder/a.png": None,
-        "folder/evil.zip": "zip_slip",
-        "folder/link.png": "symlink",
-        "folder/notes.txt": "unsupported_type",
-        "folder/sub/b.jpg": None,
-        "folder/sub/pack.zip!/x.png": None,
-        "folder/sub/pack.zip!/y/z.jpg": None,
-        "folder/sub/scan.pdf#page=1": None,
-        "folder/sub/scan.pdf#page=2": None,
-    }
-    assert tree(work_dir) == []
-    with pytest.raises(ArchiveRejected) as refused:
-        iter_folder(folder, ArchiveLimits(max_items=8), work_dir)
-    assert (refused.value.code, refused.value.stage) == ("too_many_items", "preflight")
+# Configuration -----------------------------------------------------------------------------
 
 
 def test_limits_from_config_read_certguard_archive_keys() -> None:
