@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
-from difflib import SequenceMatcher
 
+from ocr.fields import snap
 from verification.findings import Finding, finding
 from verification.kinds import CatalogueItem, Kind
 from verification.reading import CardReading, CheckContext, box_of, trusted_value
-
-# How near a reading must be to a term to be that term damaged by OCR (a character dropped, one glyph
-# taken for a similar one), and how much nearer than any other term: the values the reading stage
-# snaps a reading to its vocabulary with (ocr.fields SNAP_THRESHOLD, SNAP_MARGIN).
-OCR_NEAR, OCR_MARGIN = 0.75, 0.05
 
 
 def canonical(text: str) -> str:
@@ -21,20 +15,16 @@ def canonical(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, canonical(a), canonical(b), autojunk=False).ratio()
-
-
-def nearest_term(read: str, terms: Iterable[str]) -> str | None:
-    """The one term `read` is a copy of, exact or damaged by OCR: near enough and clearly nearer than
-    any other term. A reading that is itself a term is that term, however near the others are."""
-    ranked = sorted(((similarity(read, term), term) for term in set(terms)), reverse=True)
-    if not ranked or ranked[0][0] < OCR_NEAR:
-        return None
-    best, term = ranked[0]
-    if best < 1.0 and len(ranked) > 1 and best - ranked[1][0] < OCR_MARGIN:
-        return None
-    return term
+def catalogue_category(kind: Kind, category: str, item: str | None) -> str | None:
+    """The catalogue category a printed category stands for: itself when the catalogue has it; the
+    category it is nearest to (as the reader snaps) when the printed item belongs to that one — OCR
+    damage the item corroborates ("接与热切制作业" beside 压力焊作业); else None (unknown)."""
+    rows = _category_rows(kind, category)
+    if rows:
+        return rows[0].category
+    item_categories = {row.category for row in _item_rows(kind, item)} if item and kind.has_items else set()
+    nearest, _ = snap(canonical(category), [canonical(row.category) for row in kind.catalogue])
+    return next((c for c in item_categories if canonical(c) == nearest), None)
 
 
 def _category_rows(kind: Kind, category: str) -> list[CatalogueItem]:
@@ -61,9 +51,8 @@ def check_catalogue(reading: CardReading, context: CheckContext) -> list[Finding
         return []
     category, item = trusted_value(reading, "category", context), trusted_value(reading, "item", context)
     item_rows = _item_rows(kind, item) if item and kind.has_items else []
-    category_rows = _category_rows(kind, category) if category else []
-    if category and not category_rows and item_rows:
-        category_rows = _corroborated_rows(kind, category, item_rows)
+    known = catalogue_category(kind, category, item) if category else None
+    category_rows = _category_rows(kind, known) if known else []
     findings = []
     if category and not category_rows:
         findings.append(finding("CATEGORY_UNKNOWN", f"作业类别 {category} is not in the {kind.name} catalogue.",
@@ -78,14 +67,6 @@ def check_catalogue(reading: CardReading, context: CheckContext) -> list[Finding
             box=box_of(reading, "item"),
         ))
     return findings
-
-
-def _corroborated_rows(kind: Kind, category: str, item_rows: list[CatalogueItem]) -> list[CatalogueItem]:
-    """Catalogue rows for a category misread by OCR ("接与热切制作业") when the item printed beside it,
-    found in the catalogue, belongs to the category it is nearest to: the item corroborates it.
-    An invented category stays unknown: no item of the catalogue names it."""
-    nearest = nearest_term(category, (row.category for row in kind.catalogue))
-    return _category_rows(kind, nearest) if nearest in {row.category for row in item_rows} else []
 
 
 def check_number_category_code(reading: CardReading, context: CheckContext) -> list[Finding]:

@@ -1,18 +1,19 @@
 """Register rules: compare the card with the issuing authority's records, where a register is loaded.
 
-Names, ID numbers and dates must agree exactly: they are what a forger changes. Catalogue names and
-the authority are long printed phrases that OCR damages (a character dropped, 割 read as 制); they
-agree when the reading is the register's phrase so damaged and not another phrase of their kind —
-"高压电工作业" read for a register's 低压电工作业 is a term itself and differs.
+Names, ID numbers, items and dates must agree exactly: they are what a forger changes. A category
+agrees when it stands for the register's in the catalogue, OCR damage corroborated by its item as
+the catalogue rule accepts it; an authority when it names the register's place exactly and its
+agency within the reader's snapping distance (a character dropped, 乡 read as 多).
 """
 
 from __future__ import annotations
 
+from ocr.fields import SNAP_THRESHOLD, similarity
 from verification.facts import REVOKED_STATUSES
 from verification.findings import Finding, finding
 from verification.kinds import Kind
 from verification.reading import CardReading, CheckContext, box_of, id_number_of, trusted_value
-from verification.rules.catalogue import OCR_NEAR, canonical, nearest_term, similarity
+from verification.rules.catalogue import canonical, catalogue_category
 
 COMPARED_FIELDS = ("name", "id_number", "category", "item", "first_issued", "valid_until", "authority")
 
@@ -60,17 +61,17 @@ def _differing_fields(reading: CardReading, context: CheckContext, record: objec
     differing = []
     for name in COMPARED_FIELDS:
         card, held = _card_value(reading, context, name), _register_value(record, name)
-        if card and held and not _agrees(name, card, held, context.kind):
+        if card and held and not _agrees(name, card, held, context.kind, reading, context):
             differing.append(name)
     return differing
 
 
-def _agrees(name: str, card: str, held: str, kind: Kind) -> bool:
+def _agrees(name: str, card: str, held: str, kind: Kind, reading: CardReading, context: CheckContext) -> bool:
     if canonical(card) == canonical(held):
         return True
-    if name in ("category", "item"):
-        terms = kind.document_spec.vocabulary.get(name, ())
-        return nearest_term(card, terms) == nearest_term(held, terms) is not None
+    if name == "category":
+        known = catalogue_category(kind, card, trusted_value(reading, "item", context))
+        return known is not None and canonical(known) == canonical(held)
     if name == "authority":
         agencies = next((spec.agencies for spec in kind.document_spec.fields if spec.name == "authority"), ())
         return _same_authority(card, held, agencies)
@@ -84,6 +85,6 @@ def _same_authority(card: str, held: str, agencies: tuple[str, ...]) -> bool:
     if agency is None:
         return False
     place = canonical(held)[: -len(canonical(agency))]
-    return canonical(card).startswith(place) and similarity(canonical(card)[len(place):], agency) >= OCR_NEAR
+    return canonical(card).startswith(place) and similarity(canonical(card)[len(place):], agency) >= SNAP_THRESHOLD
 
 
