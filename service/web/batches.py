@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ocr.load import ImageRejected
 from service.auth import BATCH_ROLES, roles_required
@@ -54,7 +55,8 @@ def create_batch_view():
 def batch(batch_id: int):
     """A batch's progress (kept current by certguard.js), its items and its downloads."""
     shown = batch_or_404(batch_id)
-    items = db_session().scalars(select(BatchItem).where(BatchItem.batch_id == shown.id).order_by(BatchItem.seq))
+    items = db_session().scalars(select(BatchItem).where(BatchItem.batch_id == shown.id).order_by(BatchItem.seq)
+                                 .options(selectinload(BatchItem.check)))  # the page shows each item's verdict
     return render_template("web/batch.html", batch=shown, items=items.all(), formats=FORMATS)
 
 
@@ -82,7 +84,8 @@ def batch_results(batch_id: int, fmt: str):
 
 
 def render_batches(form: BatchForm) -> str:
-    latest = db_session().scalars(select(Batch).order_by(Batch.id.desc()).limit(BATCHES_SHOWN)).all()
+    latest = db_session().scalars(select(Batch).order_by(Batch.id.desc()).limit(BATCHES_SHOWN)
+                                  .options(selectinload(Batch.user))).all()
     return render_template("web/batches.html", form=form, batches=latest, cap=archive_cap_text())
 
 

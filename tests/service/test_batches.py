@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import secrets
 import time
 import zipfile
@@ -328,7 +329,11 @@ def test_an_upload_over_the_batch_cap_is_refused_with_413(app, clerk_token):
     app.config["CERTGUARD_MAX_ARCHIVE_BYTES"] = 100_000
     assert post_batch(app, clerk_token, image_bytes(size=(100, 100))).status_code == 202  # over the image cap is fine
     app.config["MAX_CONTENT_LENGTH"] = 1_000
-    assert post_batch(app, clerk_token, zip_bytes({"a.png": image_bytes()})).status_code == 202
+    noise = io.BytesIO()
+    Image.frombytes("L", (64, 64), random.Random(7).randbytes(64 * 64)).save(noise, format="PNG")
+    archive = zip_bytes({"a.png": noise.getvalue()})
+    assert len(archive) > 2_000  # over MAX_CONTENT_LENGTH: the batch endpoint has its own cap
+    assert post_batch(app, clerk_token, archive).status_code == 202
     response = post_batch(app, clerk_token, bytes(200_000))
     assert response.status_code == 413 and response.json["error"]["code"] == "too_large"
     assert "0.0953674 MiB" in response.json["error"]["message"]
