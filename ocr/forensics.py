@@ -11,13 +11,13 @@ too and dropped: on the dev cards they varied as much between genuine values as 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from PIL import Image
 
+from ocr.preprocess import SEAL_TINT_MARGIN
 from ocr.seals import redness
 from ocr.types import CONTRACT_FIELDS, Box, FieldReading
 
@@ -27,8 +27,6 @@ INNER_PAD = 0.15
 """The value's own paper: its box grown by this many text heights."""
 RING = (0.55, 1.1)
 """The surrounding paper: between these many text heights outside the box."""
-RED_TINT = 20
-"""Pixels red beyond green and blue by this much are seal ink: neither print nor paper."""
 MIN_PIXELS = 40
 """Fewer paper or ink pixels than this leave a measurement undecided (None)."""
 
@@ -39,8 +37,6 @@ class FieldTraces:
 
     field: str
     box: Box
-    text_height: float
-    """Pixels, in the source image."""
     ink_contrast: float | None
     """How much darker the ink is than the paper around it: (paper − ink) / paper."""
     paper_shift: float | None
@@ -70,7 +66,7 @@ def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
     region = cv2.resize(region, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     local = Box(round((box.x - x0) * scale), round((box.y - y0) * scale), round(box.w * scale), round(box.h * scale))
     luminance = cv2.cvtColor(region, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    sealed = redness(region, blur=True) >= RED_TINT
+    sealed = redness(region, blur=True) >= SEAL_TINT_MARGIN  # seal ink: neither print nor paper
 
     rh, rw = luminance.shape
     inner = np.zeros((rh, rw), bool)
@@ -98,12 +94,16 @@ def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
         lab[..., 0] *= 100 / 255
         lab[..., 1:] -= 128
         shift = float(np.linalg.norm(np.median(lab[paper_inner], axis=0) - np.median(lab[paper_ring], axis=0)))
-    return FieldTraces(name, box, text, contrast, shift)
+    return FieldTraces(name, box, contrast, shift)
 
 
-def field_traces(image: Image.Image, fields: dict[str, FieldReading],
-                 names: Iterable[str] = CONTRACT_FIELDS) -> list[FieldTraces]:
-    """Traces of every value field that was read and located, in `names` order."""
+def field_traces(image: Image.Image, fields: dict[str, FieldReading]) -> list[FieldTraces]:
+    """Traces of every printed value that was read and located, in contract order. Two fields read
+    from one printed value (a date that is both first issue and start) are one value, measured once."""
     rgb = np.asarray(image.convert("RGB"))
-    return [measure(rgb, name, reading.box) for name in names
-            if (reading := fields.get(name)) is not None and reading.box is not None and reading.value]
+    measured: dict[Box, FieldTraces] = {}
+    for name in CONTRACT_FIELDS:
+        reading = fields.get(name)
+        if reading is not None and reading.box is not None and reading.value and reading.box not in measured:
+            measured[reading.box] = measure(rgb, name, reading.box)
+    return list(measured.values())

@@ -46,6 +46,13 @@ def test_genuine_values_measure_alike():
     assert all(t.paper_shift is not None and t.paper_shift < 2.0 for t in traces)
 
 
+def test_one_value_read_as_two_fields_is_measured_once():
+    """A date printed once and read as both first issue and start is one value to compare and report."""
+    image, fields = drawn_card()
+    fields["valid_from"] = fields["valid_until"]
+    assert [t.field for t in field_traces(image, fields)] == ["number", "name", "category", "valid_from"]
+
+
 def test_a_pasted_patch_shows_in_ink_and_paper():
     image, fields = drawn_card(tampered="number")
     traces = {t.field: t for t in field_traces(image, fields)}

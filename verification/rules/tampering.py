@@ -48,10 +48,7 @@ def oddities(traces: FieldTraces, peers: list[FieldTraces], sealed: bool) -> dic
 def check_tampering(reading: CardReading, context: CheckContext) -> list[Finding]:
     seals = reading.layout.seals if reading.layout else ()
     findings = []
-    for traces in reading.traces:
-        # Two fields read from one printed value (a date that is both first issue and start) are one value.
-        if any(f.evidence["box"] == traces.box.as_list() for f in findings):
-            continue
+    for traces in reading.traces:  # one per printed value (ocr.forensics.field_traces)
         peers = [p for p in reading.traces if p.box != traces.box]
         odd = oddities(traces, peers, any(overlaps(traces.box, seal) for seal in seals))
         if odd:
