@@ -3,7 +3,7 @@
 Generates a fresh genuine set from a seed no test uses into a temporary directory, reads it and the
 committed samples with each engine, decodes ZXing's QR black-box photos, times register look-ups
 against register size, verifies generated genuine and forged cards through the whole check, and
-writes the report.
+runs one batch through 1 and then 2 worker processes, and writes the report.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 # subprocess inherits the environment. Forced, so the figures do not depend on the caller's shell.
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
+from bench.batches import batches_section  # noqa: E402
 from bench.qr import DEFAULT_ROOT as QR_ROOT  # noqa: E402
 from bench.qr import qr_section  # noqa: E402
 from bench.register import register_section  # noqa: E402
@@ -58,6 +59,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-verification", action="store_true", help="skip the verification section")
     parser.add_argument("--verification-genuine", type=int, default=DEFAULT_GENUINE,
                         help="genuine images the verification section checks (default %(default)s)")
+    parser.add_argument("--no-batches", action="store_true",
+                        help="skip the batch throughput section (1 and 2 worker processes, a 500-page PDF)")
     parser.add_argument("--verification-forged", type=int, default=DEFAULT_FORGED,
                         help="images of each forged variant it checks (default %(default)s)")
     args = parser.parse_args(argv)
@@ -78,7 +81,7 @@ def command_line(args: argparse.Namespace) -> str:
     elif (args.verification_genuine, args.verification_forged) != (DEFAULT_GENUINE, DEFAULT_FORGED):
         line += f" --verification-genuine {args.verification_genuine} --verification-forged {args.verification_forged}"
     return line + (" --no-committed" if args.no_committed else "") + (" --no-qr" if args.no_qr else "") \
-        + (" --no-register" if args.no_register else "")
+        + (" --no-register" if args.no_register else "") + (" --no-batches" if args.no_batches else "")
 
 
 def git(*argv: str) -> str:
@@ -188,11 +191,16 @@ def main(argv: list[str] | None = None) -> int:
         verification = verification_section(args.verification_genuine, args.verification_forged,
                                             dump=ROOT / "bench" / "out" / "verification.json")
 
+    batches = None
+    if not args.no_batches:
+        print("batch throughput with 1 and 2 worker processes", file=sys.stderr, flush=True)
+        batches = batches_section()
+
     facts = machine_facts(started, time.perf_counter() - clock, generation, load_before)
     text = render(generated=generated, committed=committed, default=DEFAULT_ENGINE, machine=facts,
                   command=command_line(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    sections = [text, *(section for section in (qr, register, verification) if section)]
+    sections = [text, *(section for section in (qr, register, verification, batches) if section)]
     args.out.write_text("\n".join(sections), encoding="utf-8")
     dump_scores(ROOT / "bench" / "out" / "scores.json", generated, committed)
     print(f"wrote {args.out}", file=sys.stderr)
