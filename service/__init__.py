@@ -9,10 +9,9 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from service import db, jobs, pipeline, storage
+from service import db, jobs, pipeline, storage, uploads
 from service.auth import login_manager
 from service.config import Config
-from service.uploads import Request
 
 csrf = CSRFProtect()
 
@@ -20,7 +19,6 @@ csrf = CSRFProtect()
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: `config` is a config class, or a dict of settings over `Config`."""
     app = Flask(__name__)
-    app.request_class = Request
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -33,6 +31,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     pipeline.init_app(app)
     jobs.init_app(app)
     login_manager.init_app(app)
+    uploads.init_app(app)  # before the CSRF check, which reads the body
     csrf.init_app(app)
 
     from service.api import bp as api_bp

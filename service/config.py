@@ -21,7 +21,7 @@ class Config:
     CERTGUARD_KINDS_DIR = os.environ.get("CERTGUARD_KINDS_DIR")  # extra certificate kind files
     CERTGUARD_AUTO_UPGRADE = True  # bring the database schema to the latest revision at start
     MAX_CONTENT_LENGTH = int(os.environ.get("CERTGUARD_MAX_CONTENT_LENGTH", 25 * MIB))
-    # Batch uploads (archives, PDFs, TIFFs) only; see service.uploads.Request.
+    # Batch uploads (archives, PDFs, TIFFs) only; see service.uploads.
     CERTGUARD_MAX_ARCHIVE_BYTES = int(os.environ.get("CERTGUARD_MAX_ARCHIVE_BYTES", 500 * MIB))
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("CERTGUARD_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}

@@ -1,28 +1,25 @@
-"""The request class: batch uploads get their own, larger body cap.
+"""Batch uploads get their own, larger body cap.
 
-The cap must be known before anything reads the body, and Flask-WTF's CSRF check reads the form
-before the view runs, so it is decided from the endpoint here rather than in the view.
+The cap must be set before anything reads the body, and Flask-WTF's CSRF check reads the form in a
+`before_request` function of its own, before the view runs. So the cap is set from the endpoint in
+an earlier `before_request` function: `init_app` must run before `CSRFProtect.init_app`.
 """
 
 from __future__ import annotations
 
-import flask
-from flask import current_app
+from flask import Flask, current_app, request
 
 ARCHIVE_ENDPOINTS = frozenset({"api.create_batch", "web.create_batch"})
 
 
-class Request(flask.Request):
-    @property
-    def max_content_length(self) -> int | None:
-        """`CERTGUARD_MAX_ARCHIVE_BYTES` on the batch upload endpoints, else Flask's (`MAX_CONTENT_LENGTH`)."""
-        if self._max_content_length is None and self.endpoint in ARCHIVE_ENDPOINTS:
-            return current_app.config["CERTGUARD_MAX_ARCHIVE_BYTES"]
-        return flask.Request.max_content_length.fget(self)
+def init_app(app: Flask) -> None:
+    app.before_request(allow_archive_uploads)
 
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self._max_content_length = value
+
+def allow_archive_uploads() -> None:
+    """`CERTGUARD_MAX_ARCHIVE_BYTES` on the batch upload endpoints; elsewhere `MAX_CONTENT_LENGTH` holds."""
+    if request.endpoint in ARCHIVE_ENDPOINTS:
+        request.max_content_length = current_app.config["CERTGUARD_MAX_ARCHIVE_BYTES"]
 
 
 def archive_cap_text() -> str:
