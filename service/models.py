@@ -1,4 +1,5 @@
-"""The tables: people and their API tokens, checks with their verdicts, batches of checks, imported register rows."""
+"""The tables: people and their API tokens, checks with their verdicts, batches of checks, imported register rows,
+and the audit trail."""
 
 from __future__ import annotations
 
@@ -221,3 +222,43 @@ class RegisterEntry(Base):
     status: Mapped[str] = mapped_column(String(20))
     source_file: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuditAction(StrEnum):
+    login = "login"
+    login_failed = "login_failed"
+    logout = "logout"
+    view = "view"  # a page or API response that shows a check's personal data
+    reveal = "reveal"  # ID and certificate numbers shown whole
+    export = "export"  # a download or printout leaving the system
+    claim = "claim"
+    assign = "assign"
+    release = "release"
+    decision = "decision"
+
+
+class AuditEvent(Base):
+    """One audited act: who did what to which object, when, from where and why (PIPL Art. 51, 54).
+
+    Rows are only ever added: migration 0004 makes the database itself refuse UPDATE and DELETE on
+    the table, and no route offers either. `actor` keeps the username as it was at the time.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "object_type", "object_id"), Index(None, "actor_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: nobody logged in
+    actor: Mapped[str | None] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(20))
+    object_type: Mapped[str | None] = mapped_column(String(20))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor, "action": self.action,
+                "object_type": self.object_type, "object_id": self.object_id, "ip": self.ip,
+                "purpose": self.purpose, "detail": self.detail}

@@ -10,12 +10,13 @@ import yaml
 from flask import abort, g, request, url_for
 from sqlalchemy import func, select
 
+from service import audit
 from service.api import bp
 from service.api.errors import ApiError, error_response
 from service.auth import token_required, visible_checks
 from service.db import db_session
 from service.jobs import enqueue_check
-from service.models import Check
+from service.models import AuditAction, Check
 from service.pipeline import fail_check, queue_check, run_check, upload_source
 
 MAX_PAGE = 100
@@ -49,6 +50,7 @@ def get_check(check_id: int):
     check = db_session().scalars(visible_checks(g.api_user).where(Check.id == check_id)).one_or_none()
     if check is None:
         abort(404, "There is no such check, or you may not see it.")
+    audit.record(AuditAction.view, object_type="check", object_id=check.id)
     return check.to_status()
 
 
@@ -61,7 +63,8 @@ def list_checks():
     query = visible_checks(g.api_user)
     session = db_session()
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    checks = session.scalars(query.order_by(Check.id.desc()).limit(limit).offset(offset))
+    checks = session.scalars(query.order_by(Check.id.desc()).limit(limit).offset(offset)).all()
+    audit.record(AuditAction.view, object_type="checks", detail={"checks": [check.id for check in checks]})
     return {"items": [check.to_status() for check in checks], "total": total, "limit": limit, "offset": offset}
 
 

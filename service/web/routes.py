@@ -12,9 +12,10 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from ocr.load import ImageRejected
+from service import audit
 from service.auth import authenticate, roles_required, visible_checks
 from service.db import db_session
-from service.models import Check, CheckState, Role
+from service.models import AuditAction, Check, CheckState, Role
 from service.pipeline import MEDIA_TYPES, get_kinds, run_check, upload_source
 from service.storage import get_storage
 from service.uploads import archive_cap_text
@@ -70,8 +71,10 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
+            audit.record(AuditAction.login, actor=user)
             login_user(user)
             return redirect(local_path(request.args.get("next")) or url_for("web.new_check"))
+        audit.record(AuditAction.login_failed, detail={"username": form.username.data})
         return render_template("web/login.html", form=form, failed=True), 401
     return render_template("web/login.html", form=form, failed=False)
 
@@ -80,6 +83,7 @@ def login():
 @login_required
 def logout():
     """Log out (POST only, so a link on another site cannot do it)."""
+    audit.record(AuditAction.logout)
     logout_user()
     return redirect(url_for("web.login"))
 
@@ -119,6 +123,7 @@ def checks():
              .offset((page - 1) * CHECKS_PER_PAGE)
              .limit(CHECKS_PER_PAGE + 1))
     rows = db_session().scalars(query).all()
+    audit.record(AuditAction.view, object_type="checks", detail={"checks": [row.id for row in rows[:CHECKS_PER_PAGE]]})
     return render_template("web/checks.html", checks=rows[:CHECKS_PER_PAGE], page=page,
                            has_older=len(rows) > CHECKS_PER_PAGE)
 
@@ -128,6 +133,7 @@ def checks():
 def check_result(check_id: int):
     """One check: the photo, the verdict and the evidence behind it."""
     check = visible_check_or_404(check_id)
+    audit.record(AuditAction.view, object_type="check", object_id=check.id)
     if check.state != CheckState.done:
         return render_template("web/check_status.html", check=check)
     result = check.result
@@ -140,6 +146,7 @@ def check_result(check_id: int):
 def check_image(check_id: int):
     """The stored photo, only to users who may see the check, never sniffed or cached."""
     check = visible_check_or_404(check_id)
+    audit.record(AuditAction.view, object_type="check", object_id=check.id, detail={"part": "image"})
     response = make_response(get_storage().open(check.storage_key))
     response.content_type = check.media_type if check.media_type in SERVED_MEDIA_TYPES else "application/octet-stream"
     response.headers["X-Content-Type-Options"] = "nosniff"

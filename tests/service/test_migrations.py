@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, Table, inspect, text
+from sqlalchemy.exc import DatabaseError
 
 from service.cli import cli
 from service.db import alembic_config, get_engine, make_engine, upgrade
@@ -91,4 +93,21 @@ def test_0003_adds_and_removes_the_batch_tables(db_app):
     with engine.connect() as connection:
         assert {"batches", "batch_items"} <= set(inspect(connection).get_table_names())
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
+
+
+def test_0004_adds_and_removes_the_audit_table_with_its_guard(db_app):
+    url = db_app.config["CERTGUARD_DATABASE_URL"]
+    get_engine(db_app).dispose()
+    command.downgrade(alembic_config(url), "0003")
+    engine = make_engine(url)
+    try:
+        assert "audit_events" not in inspect(engine).get_table_names()
+    finally:
+        upgrade(url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO audit_events (at, action) VALUES (:at, 'export')"),
+                           {"at": datetime.now(UTC)})
+    with engine.connect() as connection, pytest.raises(DatabaseError, match="append-only"):
+        connection.execute(text("DELETE FROM audit_events"))
     engine.dispose()
