@@ -58,13 +58,12 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ocr.load import DEFAULT_MAX_BYTES, ImageRejected, load_image, sniff_format, to_rgb
+from ocr.load import _DECODE_ERRORS, DEFAULT_MAX_BYTES, ImageRejected, load_image, sniff_format, to_rgb
 
 MIB = 2**20
 CHUNK_BYTES = MIB  # ZIP members are streamed in pieces of this size
 RATIO_GRACE_BYTES = MIB  # small members may compress very well legitimately; the ratio cap starts here
 HEAD_BYTES = 16  # enough to tell a ZIP, PDF, TIFF, JPEG, PNG or WEBP apart
-MAX_NAME_CHARS = 200
 EXIT_GRACE_S = 5.0  # how long a renderer that closed its output may take to exit before it is killed
 
 ZIP_ENCRYPTED_FLAG = 0x1
@@ -78,9 +77,8 @@ OFFICE_FIRST_MEMBERS = (b"[Content_Types].xml", b"mimetype")
 
 IMAGE, PDF_PAGE, TIFF_FRAME, FAILED = "image", "pdf_page", "tiff_frame", "failed"
 
-# What Pillow and its codecs raise on malformed data (as in ocr.load, plus struct.error from TIFF tags).
-_PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError, ZeroDivisionError,
-                  struct.error)
+# What Pillow and its codecs raise on malformed data: ocr.load's list, plus struct.error from TIFF tags.
+_PILLOW_ERRORS = (*_DECODE_ERRORS, struct.error)
 # What zipfile and its decompressors raise on a damaged member.
 _INFLATE_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError, OSError)
 # PDFium is not thread-safe, and the preflight runs in the caller's (possibly threaded) process.
@@ -195,11 +193,12 @@ def expand(path: Path, name: str, limits: ArchiveLimits, work_dir: Path, *,
            skip: Collection[str] = ()) -> Iterator[Expansion]:
     """Plan the upload — raising ArchiveRejected on entry, before any item — and produce its items.
 
-    `name` is the client's filename, used only in the origins; `work_dir` (which must exist) holds the
-    extracted members and rendered pages until the block ends, and is left as it was found.
+    `name` is only a label, the first part of every origin, used as given: a client's filename is made
+    safe first (`service.pipeline.upload_source`). `work_dir` (which must exist) holds the extracted
+    members and rendered pages until the block ends, and is left as it was found.
     """
     with _scratch_dir(work_dir) as scratch:
-        sources = _plan_file(path, _origin_name(name), limits, scratch)
+        sources = _plan_file(path, name, limits, scratch)
         items = _items(sources, set(skip), limits, scratch)
         try:
             yield Expansion([source.origin for source in sources], items)
@@ -712,12 +711,6 @@ def _scratch_dir(work_dir: Path) -> Iterator[Path]:
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _origin_name(name: str) -> str:
-    """A client's filename fit for an origin: its last path component, printable characters only, capped."""
-    last = re.split(r"[\\/]", name)[-1]
-    return "".join(char for char in last if char.isprintable())[:MAX_NAME_CHARS] or "upload"
 
 
 def _read_head(path: Path) -> bytes:
