@@ -46,6 +46,29 @@ class Role(StrEnum):
     admin = "admin"  # manages accounts
 
 
+class Permission(StrEnum):
+    check = "check"  # photograph a card and read one's own checks
+    see_all_checks = "see_all_checks"  # read everyone's checks, not only one's own
+    batch = "batch"  # upload and follow batches of scanned cards
+    review = "review"  # work the queue: claim, decide, refer to the authority, record its answer
+    assign = "assign"  # hand queue items to reviewers, take them back
+    reveal = "reveal"  # see ID and certificate numbers whole (each reveal is audited)
+    audit = "audit"  # browse and export the audit trail
+
+
+# Who may do what: the one table every page and API route is checked against. Nobody sees personal
+# numbers whole by default; the roles that verify cards with the authority may reveal them. The admin
+# keeps the accounts and reads the audit trail, and so neither decides cases nor reveals numbers.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.inspector: frozenset({Permission.check}),
+    Role.clerk: frozenset({Permission.check, Permission.see_all_checks, Permission.batch}),
+    Role.reviewer: frozenset({Permission.check, Permission.see_all_checks, Permission.review, Permission.reveal}),
+    Role.supervisor: frozenset({Permission.check, Permission.see_all_checks, Permission.batch, Permission.review,
+                                Permission.assign, Permission.reveal}),
+    Role.admin: frozenset({Permission.check, Permission.see_all_checks, Permission.batch, Permission.audit}),
+}
+
+
 class CheckState(StrEnum):
     queued = "queued"
     done = "done"
@@ -78,8 +101,8 @@ class User(UserMixin, Base):
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
+    def can(self, permission: Permission | str) -> bool:
+        return Permission(permission) in ROLE_PERMISSIONS[Role(self.role)]
 
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"

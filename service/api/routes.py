@@ -16,14 +16,14 @@ from service.api.errors import ApiError, error_response
 from service.auth import token_required, visible_checks
 from service.db import db_session
 from service.jobs import enqueue_check
-from service.models import AuditAction, Check
+from service.models import AuditAction, Check, Permission
 from service.pipeline import fail_check, queue_check, run_check, upload_source
 
 MAX_PAGE = 100
 
 
 @bp.post("/checks")
-@token_required()
+@token_required(Permission.check)
 def create_check():
     """Screen the image in the multipart field `image`: 201 with the verdict, or 202 when `async=1`."""
     upload = request.files.get("image")
@@ -44,7 +44,7 @@ def create_check():
 
 
 @bp.get("/checks/<int:check_id>")
-@token_required()
+@token_required(Permission.check)
 def get_check(check_id: int):
     """One check the caller may see; others are 404, exactly like checks that do not exist."""
     check = db_session().scalars(visible_checks(g.api_user).where(Check.id == check_id)).one_or_none()
@@ -55,7 +55,7 @@ def get_check(check_id: int):
 
 
 @bp.get("/checks")
-@token_required()
+@token_required(Permission.check)
 def list_checks():
     """The checks the caller may see, newest first, `limit` at a time from `offset`."""
     limit = int_parameter("limit", default=20, low=1, high=MAX_PAGE)

@@ -13,9 +13,9 @@ from werkzeug.exceptions import HTTPException
 
 from ocr.load import ImageRejected
 from service import audit
-from service.auth import authenticate, roles_required, visible_checks
+from service.auth import authenticate, permission_required, visible_checks
 from service.db import db_session
-from service.models import AuditAction, Check, CheckState, Role
+from service.models import AuditAction, Check, CheckState, Permission
 from service.pipeline import MEDIA_TYPES, get_kinds, run_check, upload_source
 from service.storage import get_storage
 from service.uploads import archive_cap_text
@@ -24,7 +24,6 @@ from service.web.display import evidence_rows, explain, field_rows
 from service.web.forms import CheckForm, LoginForm
 from service.web.masking import mask, mask_numbers
 
-CHECK_ROLES = tuple(Role)  # everyone on site may check a card
 CHECKS_PER_PAGE = 20
 REJECTED_UPLOAD_STATUS = {"unsupported_type": 415, "too_large": 413}  # other rejections: 422
 DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")  # China has one time zone; stored times are UTC
@@ -89,14 +88,14 @@ def logout():
 
 
 @bp.get("/")
-@roles_required(*CHECK_ROLES)
+@permission_required(Permission.check)
 def new_check():
     """The inspector's page: one button that opens the phone's camera."""
     return render_template("web/check.html", form=CheckForm())
 
 
 @bp.post("/checks")
-@roles_required(*CHECK_ROLES)
+@permission_required(Permission.check)
 def create_check():
     """Run the uploaded photo through the pipeline and show its result; unusable photos stay on the form."""
     form = CheckForm()
@@ -113,7 +112,7 @@ def create_check():
 
 
 @bp.get("/checks")
-@roles_required(*CHECK_ROLES)
+@permission_required(Permission.check)
 def checks():
     """Past checks the user may see, newest first, one page at a time."""
     page = max(request.args.get("page", 1, type=int), 1)
@@ -129,7 +128,7 @@ def checks():
 
 
 @bp.get("/checks/<int:check_id>")
-@roles_required(*CHECK_ROLES)
+@permission_required(Permission.check)
 def check_result(check_id: int):
     """One check: the photo, the verdict and the evidence behind it."""
     check = visible_check_or_404(check_id)
@@ -142,7 +141,7 @@ def check_result(check_id: int):
 
 
 @bp.get("/checks/<int:check_id>/image")
-@roles_required(*CHECK_ROLES)
+@permission_required(Permission.check)
 def check_image(check_id: int):
     """The stored photo, only to users who may see the check, never sniffed or cached."""
     check = visible_check_or_404(check_id)
