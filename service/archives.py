@@ -76,6 +76,7 @@ OTHER_ARCHIVE_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"(\xb5/\xfd", b"7z
 OFFICE_FIRST_MEMBERS = (b"[Content_Types].xml", b"mimetype")
 
 IMAGE, PDF_PAGE, TIFF_FRAME, FAILED = "image", "pdf_page", "tiff_frame", "failed"
+ARCHIVE_KINDS = frozenset({"zip", "pdf", "tiff"})  # what `sniff_archive` calls the containers of several images
 
 # What Pillow and its codecs raise on malformed data: ocr.load's list, plus struct.error from TIFF tags.
 _PILLOW_ERRORS = (*_DECODE_ERRORS, struct.error)
@@ -168,7 +169,7 @@ class _Source:
 
 
 def sniff_archive(data_head: bytes) -> str | None:
-    """What the first bytes announce: "zip", "pdf", "tiff", "image" (JPEG, PNG, WEBP) or None; 16 bytes suffice."""
+    """What the first bytes announce: "zip", "pdf", "tiff", "image" (JPEG, PNG, WEBP) or None; HEAD_BYTES suffice."""
     if data_head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
     if data_head.startswith(b"%PDF-"):
@@ -178,6 +179,12 @@ def sniff_archive(data_head: bytes) -> str | None:
     if sniff_format(data_head) is not None:
         return "image"
     return None
+
+
+def sniff_file(path: Path) -> str | None:
+    """`sniff_archive` of a file's first bytes."""
+    with path.open("rb") as handle:
+        return sniff_archive(handle.read(HEAD_BYTES))
 
 
 @dataclass(frozen=True)
@@ -211,7 +218,7 @@ def expand(path: Path, name: str, limits: ArchiveLimits, work_dir: Path, *,
 
 def _plan_file(path: Path, origin: str, limits: ArchiveLimits, scratch: Path) -> list[_Source]:
     """Sources for one file by its sniffed type; raises ArchiveRejected when the file as a whole is refused."""
-    kind = sniff_archive(_read_head(path))
+    kind = sniff_file(path)
     if kind == "zip":
         sources = _plan_zip(path, origin, limits, scratch)
     elif kind in ("pdf", "tiff"):
@@ -711,11 +718,6 @@ def _scratch_dir(work_dir: Path) -> Iterator[Path]:
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _read_head(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(HEAD_BYTES)
 
 
 def _megabytes(size: int) -> str:

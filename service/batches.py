@@ -37,14 +37,13 @@ from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 
 from ocr.load import ImageRejected
-from service.archives import ArchiveItem, ArchiveLimits, ArchiveRejected, expand, sniff_archive
+from service.archives import HEAD_BYTES, ArchiveItem, ArchiveLimits, ArchiveRejected, expand, sniff_archive
 from service.db import db_session
 from service.models import Batch, BatchItem, BatchState, ItemState, User, utcnow
 from service.pipeline import Analysis, analyse_image, new_check, settle_check, upload_source
 
 log = logging.getLogger(__name__)
 
-SNIFF_BYTES = 4096  # enough of the upload's head to tell a ZIP, PDF, TIFF or image apart
 UNFINISHED = (BatchState.queued, BatchState.running)
 
 
@@ -108,7 +107,7 @@ def create_batch(upload: FileStorage, *, user: User) -> Batch:
     Raises `ocr.load.ImageRejected` (empty, unsupported_type) when the upload's bytes are none of
     the kinds a batch reads; nothing is kept then. Its name is taken only as a label.
     """
-    head = upload.stream.read(SNIFF_BYTES)
+    head = upload.stream.read(HEAD_BYTES)
     if not head:
         raise ImageRejected("empty", "The upload is empty.")
     if sniff_archive(head) is None:

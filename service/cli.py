@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
@@ -22,9 +22,9 @@ from sqlalchemy import select
 from ocr.load import ImageRejected, load_image
 from ocr.qr import decode_qr
 from service import create_app
-from service.archives import ArchiveLimits, ArchiveRejected, expand, sniff_archive
+from service.archives import ARCHIVE_KINDS, ArchiveLimits, ArchiveRejected, expand, sniff_file
 from service.auth import bootstrap_admin, create_user, issue_token
-from service.batches import SNIFF_BYTES, archive_limits
+from service.batches import archive_limits
 from service.db import alembic_config, close_session, db_session, get_engine, upgrade
 from service.jobs import HEALTH_CHECK_SECONDS, MAX_POLL_SECONDS, Consumer, get_jobs, limit_worker_threads
 from service.models import Check, Role, User
@@ -151,14 +151,17 @@ def scan(paths: tuple[Path, ...], out: IO[str], registry_file: Path | None, as_o
     limits = archive_limits()
     files = list(find_images(paths))
     lines = []
-    with tempfile.TemporaryDirectory(prefix="scan-", dir=current_app.config["CERTGUARD_DATA_DIR"]) as work:
-        total = sum(count_items(path, limits, Path(work)) for path in files)
-        with click.progressbar(length=total, label="Scanning", file=sys.stderr) as progress:
-            for path in files:
-                for line in scan_file(path, limits, Path(work), user=user, as_of=as_of.date() if as_of else None,
-                                      register=register):
-                    lines.append(line)
-                    progress.update(1)
+    with (tempfile.TemporaryDirectory(prefix="scan-", dir=current_app.config["CERTGUARD_DATA_DIR"]) as work,
+          click.progressbar(length=len(files), label="Scanning", file=sys.stderr) as progress):
+
+        def planned(count: int) -> None:
+            progress.length += count - 1  # an archive's lines take the place of the one counted for its file
+
+        for path in files:
+            for line in scan_file(path, limits, Path(work), planned=planned, user=user,
+                                  as_of=as_of.date() if as_of else None, register=register):
+                lines.append(line)
+                progress.update(1)
     verdicts: dict[str, int] = {}
     for line in as_stored(lines):
         outcome = line.get("verdict", "error")
@@ -168,20 +171,12 @@ def scan(paths: tuple[Path, ...], out: IO[str], registry_file: Path | None, as_o
     click.echo(f"Scanned {sum(verdicts.values())} images: {summary}.", err=True)
 
 
-def count_items(path: Path, limits: ArchiveLimits, work_dir: Path) -> int:
-    """How many lines a file gives: one per planned item of an archive, else one (an image, or an error)."""
-    if not is_archive(path):
-        return 1
-    try:
-        with expand(path, path.name, limits, work_dir) as expansion:
-            return len(expansion.origins)
-    except ArchiveRejected:
-        return 1
+def scan_file(path: Path, limits: ArchiveLimits, work_dir: Path, *, planned: Callable[[int], object], user: User,
+              as_of: date | None, register: DictRegister | None) -> Iterator[dict[str, Any]]:
+    """The lines of one file: an image's, or one per item of an archive (one error line if it is refused).
 
-
-def scan_file(path: Path, limits: ArchiveLimits, work_dir: Path, *, user: User, as_of: date | None,
-              register: DictRegister | None) -> Iterator[dict[str, Any]]:
-    """The lines of one file: an image's, or one per item of an archive (one error line if it is refused)."""
+    An archive is read once: `planned` is told how many lines it gives as soon as that is known, before the first.
+    """
     if not is_archive(path):
         yield scan_one(path, user=user, as_of=as_of, register=register)
         return
@@ -192,6 +187,7 @@ def scan_file(path: Path, limits: ArchiveLimits, work_dir: Path, *, user: User, 
             yield {"source": str(path),
                    "error": {"code": refused.code, "message": refused.message, "stage": refused.stage}}
             return
+        planned(len(expansion.origins))
         for item in expansion.items:
             source = str(path.parent / item.origin)
             if item.data is None:
@@ -204,8 +200,7 @@ def scan_file(path: Path, limits: ArchiveLimits, work_dir: Path, *, user: User, 
 def is_archive(path: Path) -> bool:
     """Whether the file's bytes are a ZIP, PDF or TIFF (its name does not decide)."""
     try:
-        with path.open("rb") as file:
-            return sniff_archive(file.read(SNIFF_BYTES)) in {"zip", "pdf", "tiff"}
+        return sniff_file(path) in ARCHIVE_KINDS
     except OSError:
         return False  # scanned as an image, whose line then says why it could not be read
 

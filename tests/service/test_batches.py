@@ -15,6 +15,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import click
 import pikepdf
 import pytest
 from flask import Flask
@@ -22,6 +23,8 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
+import service.cli
+from service.archives import expand
 from service.batches import complete_item, expand_batch
 from service.cli import cli
 from service.db import db_session
@@ -361,7 +364,19 @@ def test_a_batch_through_redis_huey(redis_app, make_token, consumer, openapi):
         assert get_jobs().huey.pending_count() == 0
 
 
-def test_scan_expands_archives_and_folders_with_origins_and_a_progress_bar(app, runner, tmp_path):
+def test_scan_expands_archives_and_folders_with_origins_and_a_progress_bar(app, runner, tmp_path, monkeypatch):
+    expanded, bars = [], []
+
+    def recorded_expand(path: Path, *args, **options):
+        expanded.append(path.name)
+        return expand(path, *args, **options)
+
+    def recorded_progressbar(progressbar=click.progressbar, **options):
+        bars.append(progressbar(**options))
+        return bars[-1]
+
+    monkeypatch.setattr(service.cli, "expand", recorded_expand)
+    monkeypatch.setattr(click, "progressbar", recorded_progressbar)
     folder = tmp_path / "scans"
     folder.mkdir()
     archive = folder / "cards.zip"
@@ -378,4 +393,6 @@ def test_scan_expands_archives_and_folders_with_origins_and_a_progress_bar(app, 
     assert lines[4]["error"] == {"code": "nested_archive", "stage": "extract", "message": lines[4]["error"]["message"]}
     assert all(line["verdict"] for line in (lines[0], lines[2], lines[3]))
     assert "Scanning" in result.stderr and "Scanned 5 images: 2 error, 3 " in result.stderr
+    assert expanded == ["cards.zip", "stack.pdf", "nested.zip"]  # each archive read once, counted as it is read
+    assert (bars[0].length, bars[0].pos) == (5, 5)
     assert not list((Path(app.config["CERTGUARD_DATA_DIR"])).glob("scan-*"))
