@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app
 from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 
@@ -126,6 +126,24 @@ def create_batch(upload: FileStorage, *, user: User) -> Batch:
         refuse_batch(batch, "internal", "The upload could not be kept.", "upload")
         raise
     log.info("batch %d: %s queued", batch.id, batch.source)
+    return batch
+
+
+def submit_batch(upload: FileStorage, *, user: User, enqueue: Callable[[int], object]) -> Batch:
+    """Keep an upload as a batch (see `create_batch`) and queue it with `enqueue`. A queue that cannot be
+    reached fails the batch at the stage "queue", so nobody waits for a job never queued."""
+    batch = create_batch(upload, user=user)
+    try:
+        enqueue(batch.id)
+    except Exception:  # whatever the broker raised
+        refuse_batch(batch, "queue_unavailable", "The job queue could not be reached; try again later.", "queue")
+    return batch
+
+
+def batch_or_404(batch_id: int) -> Batch:
+    batch = db_session().get(Batch, batch_id)
+    if batch is None:
+        abort(404, "There is no such batch.")
     return batch
 
 

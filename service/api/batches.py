@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, g, request, url_for
+from flask import g, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.api import bp
 from service.api.errors import ApiError, error_response
 from service.auth import BATCH_ROLES, token_required
 from service.batch_results import FORMATS, results_response
-from service.batches import cancel_batch, create_batch, refuse_batch
-from service.db import db_session
+from service.batches import batch_or_404, cancel_batch, submit_batch
 from service.jobs import enqueue_batch
-from service.models import Batch
+from service.models import BatchState
 from service.uploads import archive_cap_text
 
 
@@ -26,12 +25,9 @@ def create_batch_view():
         raise ApiError(413, "too_large", f"The upload is larger than {archive_cap_text()}.") from None
     if upload is None:
         raise ApiError(400, "missing_field", "Send the archive in the multipart form field 'archive'.")
-    batch = create_batch(upload, user=g.api_user)
-    try:
-        enqueue_batch(batch.id)
-    except Exception:  # whatever the broker raised: the client must not wait for a job never queued
-        refuse_batch(batch, "queue_unavailable", "The job queue could not be reached.", "queue")
-        return error_response(503, "queue_unavailable", "The job queue could not be reached; try again later.")
+    batch = submit_batch(upload, user=g.api_user, enqueue=enqueue_batch)
+    if batch.state == BatchState.failed:
+        return error_response(503, batch.error_code, batch.error_message)
     return {"id": batch.id, "state": batch.state}, 202, {"Location": url_for("api.get_batch", batch_id=batch.id)}
 
 
@@ -60,10 +56,3 @@ def batch_results(batch_id: int):
     if fmt not in FORMATS:
         raise ApiError(400, "invalid_parameter", f"'format' must be one of {', '.join(FORMATS)}.")
     return results_response(batch_or_404(batch_id), fmt)
-
-
-def batch_or_404(batch_id: int) -> Batch:
-    batch = db_session().get(Batch, batch_id)
-    if batch is None:
-        abort(404, "There is no such batch.")
-    return batch

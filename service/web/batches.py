@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from ocr.load import ImageRejected
 from service.auth import BATCH_ROLES, roles_required
 from service.batch_results import FORMATS, results_response
-from service.batches import cancel_batch, create_batch, refuse_batch
+from service.batches import batch_or_404, cancel_batch, submit_batch
 from service.db import db_session
 from service.jobs import enqueue_batch
 from service.models import Batch, BatchItem
@@ -34,19 +34,16 @@ def batches():
 @bp.post("/batches", endpoint="create_batch")
 @roles_required(*BATCH_ROLES)
 def create_batch_view():
-    """Keep the upload, queue it and go to its page; an upload that cannot start a batch stays on the form."""
+    """Keep the upload, queue it and go to its page (a batch the queue failed shows why); an upload that
+    cannot start a batch stays on the form."""
     form = BatchForm()
     if not form.validate_on_submit():
         return render_batches(form), 422
     try:
-        batch = create_batch(form.archive.data, user=current_user)
+        batch = submit_batch(form.archive.data, user=current_user, enqueue=enqueue_batch)
     except ImageRejected as rejected:
         form.archive.errors.append(rejected.message)
         return render_batches(form), REJECTED_UPLOAD_STATUS.get(rejected.code, 422)
-    try:
-        enqueue_batch(batch.id)
-    except Exception:  # whatever the broker raised: the page shows the batch as failed
-        refuse_batch(batch, "queue_unavailable", "The job queue could not be reached; try again later.", "queue")
     return redirect(url_for("web.batch", batch_id=batch.id))
 
 
@@ -87,10 +84,3 @@ def render_batches(form: BatchForm) -> str:
     latest = db_session().scalars(select(Batch).order_by(Batch.id.desc()).limit(BATCHES_SHOWN)
                                   .options(selectinload(Batch.user))).all()
     return render_template("web/batches.html", form=form, batches=latest, cap=archive_cap_text())
-
-
-def batch_or_404(batch_id: int) -> Batch:
-    found = db_session().get(Batch, batch_id)
-    if found is None:
-        abort(404)
-    return found
