@@ -86,10 +86,12 @@ def api_get(app: Flask, token: str, path: str):
 
 
 def wait_until_finished(app: Flask, token: str, batch_id: int) -> dict:
+    """The batch's status once it has finished and its workspace, removed just after, is gone."""
+    workspace = Path(app.config["CERTGUARD_DATA_DIR"]) / "batches" / str(batch_id)
     deadline = time.monotonic() + DEADLINE_SECONDS
     while time.monotonic() < deadline:
         status = api_get(app, token, f"/batches/{batch_id}").json
-        if status["state"] in FINISHED:
+        if status["state"] in FINISHED and not workspace.exists():
             return status
         time.sleep(0.05)
     raise AssertionError(f"batch {batch_id} not finished after {DEADLINE_SECONDS} s: {status}")
