@@ -24,7 +24,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from bench.reading import Ratio
+from bench.reading import CAPTURES, Ratio
 from ocr.engines import default_engine_name, get_engine
 from ocr.load import ImageRejected
 from samples.generate import ALL, expand_variants, generate_set
@@ -40,14 +40,15 @@ from verification.kinds import Kind, load_kinds
 from verification.rules.duplicates import duplicate_finding
 from verification.verify import rejudge
 
-CAPTURES = ("scan", "phone", "lowres")
 DEFAULT_SEED = 20261125  # no test uses it, nor the reading bench (20261124); the forged set takes seed + 1
 DEFAULT_GENUINE = 108  # 12 of each kind × capture: one false alarm is 0.93%, under the 1% bound; two are not
 DEFAULT_FORGED = 3  # images of each forged variant (pairs of cards for DUPLICATE_NUMBER)
+TAMPERING = "TAMPERING"
+TAMPERING_EXTRA = 21  # more TAMPERING images in a set of their own: 3 cannot tell 95% recall from 30%
 REJECTED = "rejected"  # no verdict: the image was refused before reading (ocr.load.ImageRejected)
 CRASHED = "crashed"  # no verdict: the analysis killed its process (native code, e.g. a segfault in OpenCV)
 PASS_TARGET, CATCH_TARGET, RECALL_TARGET, FALSE_ALARM_LIMIT = 98.0, 98.0, 95.0, 1.0
-WATCHED = ("TAMPERING", "LAYOUT_MISMATCH")  # codes whose false alarms on genuine cards have a bound
+WATCHED = (TAMPERING, "LAYOUT_MISMATCH")  # codes whose false alarms on genuine cards have a bound
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,12 @@ class VerificationRun:
 
 
 def generate(out: Path, genuine: int, forged: int, seed: int, variants: Sequence[str]) -> list[Path]:
-    """Two sets: `genuine` genuine images (seed), then `forged` rounds of every forged variant (seed + 1).
+    """`genuine` genuine images (seed), then `forged` rounds of every forged variant (seed + 1), then
+    TAMPERING_EXTRA more TAMPERING images (seed + 2) when TAMPERING is among the variants.
 
-    Two, because the generator mixes only one genuine card of each kind × capture into a round of
-    forgeries: far too few genuine cards to measure a 1% false-alarm rate.
+    Genuine cards get a set of their own because the generator mixes only one genuine card of each
+    kind × capture into a round of forgeries: far too few to measure a 1% false-alarm rate. TAMPERING
+    gets more because its catch rate depends on the capture and the patch, not only on rules.
     """
     forged_variants = [v for v in expand_variants(variants) if v != GENUINE]
     sets = []
@@ -129,6 +132,9 @@ def generate(out: Path, genuine: int, forged: int, seed: int, variants: Sequence
         per_round = len(forged_variants) + (DUPLICATE in forged_variants)  # a duplicate is two cards
         sets.append(out / "forged")
         generate_set(sets[-1], count=forged * per_round, seed=seed + 1, captures=CAPTURES, variants=forged_variants)
+        if TAMPERING in forged_variants:
+            sets.append(out / "tampering")
+            generate_set(sets[-1], count=TAMPERING_EXTRA, seed=seed + 2, captures=CAPTURES, variants=(TAMPERING,))
     return sets
 
 
@@ -256,12 +262,15 @@ def run_verification(genuine: int = DEFAULT_GENUINE, forged: int = DEFAULT_FORGE
         outcomes = check_sets(sets, kinds)
     forged_variants = [v for v in expand_variants(variants) if v != GENUINE]
     asked = tuple(v for v in variants if v != GENUINE)
+    extra = TAMPERING_EXTRA if forged and TAMPERING in forged_variants else 0
     description = (
         f"{len(outcomes)} images generated at bench time into a temporary directory: "
         f"`generate_set(count={genuine}, seed={seed}, variants=('genuine',))`"
-        + (f" and `generate_set(count={len(outcomes) - genuine}, seed={seed + 1}, variants={asked!r})`, "
+        + (f", `generate_set(count={len(outcomes) - genuine - extra}, seed={seed + 1}, variants={asked!r})`, "
            f"{forged} of each of {len(forged_variants)} forged variants (DUPLICATE_NUMBER: pairs of cards)"
            if forged and forged_variants else "")
+        + (f" and `generate_set(count={extra}, seed={seed + 2}, variants=('{TAMPERING}',))`, "
+           f"{forged + extra} TAMPERING images in all" if extra else "")
         + f", all kinds ({', '.join(sorted(kinds))}) × captures {'/'.join(CAPTURES)}. ")
     return VerificationRun(outcomes, description, generation)
 
