@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -73,6 +73,13 @@ class CheckState(StrEnum):
     queued = "queued"
     done = "done"
     failed = "failed"
+
+
+class ReviewState(StrEnum):
+    open = "open"  # flagged, nobody works it yet
+    claimed = "claimed"  # a reviewer works it
+    referred = "referred"  # sent to the issuing authority, waiting for its answer
+    decided = "decided"  # judged genuine or counterfeit, by a reviewer or by the authority's answer
 
 
 class BatchState(StrEnum):
@@ -145,6 +152,15 @@ class Check(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship()
+    finding_codes: Mapped[list[FindingCode]] = relationship(cascade="all, delete-orphan")
+
+    @validates("result")
+    def _index_finding_codes(self, _key: str, result: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Keep `finding_codes` in step with the contract, whoever sets it: the queue filters on them."""
+        codes = sorted({finding["code"] for finding in (result or {}).get("findings", [])})
+        kept = {row.code: row for row in self.finding_codes}
+        self.finding_codes = [kept.get(code) or FindingCode(code=code) for code in codes]
+        return result
 
     def to_contract(self) -> dict[str, Any]:
         """The verdict contract with the check's id, as the API and the CLI report it."""
@@ -158,6 +174,60 @@ class Check(Base):
         if self.state == CheckState.failed:
             status["error"] = {"code": self.error_code, "message": self.error_message}
         return status
+
+
+class FindingCode(Base):
+    """A finding code a check's contract carries, indexed so the review queue can filter on it."""
+
+    __tablename__ = "finding_codes"
+    __table_args__ = (Index(None, "code"),)
+
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+
+
+class Review(Base):
+    """A flagged check's place in the reviewers' queue: its state and who works it.
+
+    Made by the first claim or decision; a suspect or rejected check without one is open.
+    """
+
+    __tablename__ = "reviews"
+
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), default=ReviewState.open)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    assignee: Mapped[User | None] = relationship()
+
+
+class Decision(Base):
+    """One decision on a flagged check. Later decisions add rows; none is ever changed."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index(None, "check_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decision: Mapped[str] = mapped_column(String(20))  # genuine | counterfeit | refer | authority_answer
+    category: Mapped[str | None] = mapped_column(String(20))  # a counterfeit's campaign category
+    authority: Mapped[str | None] = mapped_column(Text)  # refer: the authority the sheet is addressed to
+    answered_on: Mapped[date | None] = mapped_column(Date)  # authority_answer: the day the authority answered
+    reference: Mapped[str | None] = mapped_column(Text)  # authority_answer: its letter's or query's reference
+    outcome: Mapped[str | None] = mapped_column(String(20))  # authority_answer: genuine | counterfeit
+    note: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship()
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = {"category": self.category, "authority": self.authority, "reference": self.reference,
+                  "answered_on": self.answered_on.isoformat() if self.answered_on else None,
+                  "outcome": self.outcome, "note": self.note}
+        return {"id": self.id, "decision": self.decision, "by": self.user.username,
+                "at": self.created_at.isoformat(), **{k: v for k, v in fields.items() if v is not None}}
 
 
 class Batch(Base):
@@ -227,7 +297,8 @@ class BatchItem(Base):
 
 
 class RegisterEntry(Base):
-    """One row of an issuing authority's register extract, imported from CSV."""
+    """One row of an issuing authority's register: imported from its CSV extract, or added from its
+    answer to a referral; `source_file` names the file or the answer."""
 
     __tablename__ = "register_entries"
     __table_args__ = (Index(None, "scheme", "number", unique=True),)

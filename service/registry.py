@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select, tuple_
@@ -112,11 +112,27 @@ def import_records(session: Session, records: list[RegisterRecord], source_file:
                 added += 1
             else:
                 updated += 1
-            for name, value in asdict(record).items():
-                setattr(entry, name, value)
-            entry.source_file, entry.imported_at = source_file, imported_at
+            _fill(entry, record, source_file, imported_at)
     session.commit()
     return ImportCounts(added, updated)
+
+
+def add_record(session: Session, record: RegisterRecord, source_file: str) -> RegisterEntry:
+    """Add or replace one register row by (scheme, number), uncommitted: the caller commits it with
+    what caused it (an authority's answer and its audit row)."""
+    entry = session.scalars(select(RegisterEntry).where(
+        RegisterEntry.scheme == record.scheme, RegisterEntry.number == record.number)).one_or_none()
+    if entry is None:
+        entry = RegisterEntry()
+        session.add(entry)
+    _fill(entry, record, source_file, utcnow())
+    return entry
+
+
+def _fill(entry: RegisterEntry, record: RegisterRecord, source_file: str, imported_at: datetime) -> None:
+    for name, value in asdict(record).items():
+        setattr(entry, name, value)
+    entry.source_file, entry.imported_at = source_file, imported_at
 
 
 class SqlRegister:

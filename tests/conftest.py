@@ -1,4 +1,5 @@
-"""Fixtures for tests of the Flask service: apps on a fresh data directory, users, logins, tokens.
+"""Fixtures for tests of the Flask service: apps on a fresh data directory, users, logins, tokens, and
+card readings standing in for the OCR stage.
 
 `app` runs on SQLite. `db_app` runs the same test on SQLite and on the real PostgreSQL at
 127.0.0.1:5432 (a database created for this test session and dropped after it); `redis_url`
@@ -25,11 +26,15 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import text
 
-from service import create_app
+from ocr.load import load_image
+from service import create_app, pipeline
+from service.analysis import Analysis
 from service.auth import create_user, issue_token
 from service.config import TestConfig
 from service.db import db_session, get_engine, upgrade
 from service.models import Base, User
+from verification.reading import CardReading, CheckContext
+from verification.verify import contract, verify
 
 POSTGRES = "127.0.0.1:5432"
 POSTGRES_USERS = ("root", "postgres")
@@ -192,3 +197,18 @@ def redis_url() -> str:
     except redis.RedisError as exc:
         service_unavailable(f"Redis at {REDIS_URL} is not reachable ({exc})")
     return REDIS_URL
+
+
+@pytest.fixture
+def reads(monkeypatch) -> dict[str, CardReading]:
+    """Source → what its image reads as (see card_readings.py); fill it before checking an image of
+    that source. The OCR stage is replaced; the rules, storage and service run for real."""
+    readings: dict[str, CardReading] = {}
+
+    def analyse(data, source, *, kinds, facts, as_of):
+        card = readings[source]
+        context = CheckContext(kinds[card.fields.scheme], facts, as_of)
+        return Analysis(load_image(data), contract(source, card, context, verify(card, context)))
+
+    monkeypatch.setattr(pipeline, "analyse", analyse)
+    return readings

@@ -5,53 +5,17 @@ readings given per source, everything after it (rules, storage, the update of ea
 from __future__ import annotations
 
 import json
-from datetime import date
 
-import pytest
+from card_readings import AS_OF, NUMBER, reading
 from sqlalchemy import inspect, select
 
-from ocr.load import load_image
-from ocr.types import Box, FieldReading, QrPayload, QrReading, ReadFields
 from service import pipeline
-from service.analysis import Analysis
 from service.auth import create_user
 from service.cli import cli
 from service.db import db_session
 from service.models import Check
 from service.pipeline import complete_check, queue_check, run_check
-from verification.reading import CardReading, CheckContext
-from verification.verify import contract, verify
-
-AS_OF = date(2026, 11, 24)
-ID_NUMBER = "11010519491231002X"  # GB 11643's published example, not a real person
-NUMBER = f"T{ID_NUMBER}"
-CARD = {"number": NUMBER, "name": "张三", "sex": "女", "category": "电工作业", "item": "低压电工作业",
-        "first_issued": "2022-03-01", "valid_from": "2022-03-01", "valid_until": "2028-02-29",
-        "authority": "北京市应急管理局"}
-QR = "https://cx.mem.gov.cn/special?index=0&certNum={number}"
-
-
-def reading(confidence: dict[str, float] | None = None, **changes: str) -> CardReading:
-    """The special-operation card as read, with `changes`; fields read at 0.95 unless `confidence` says."""
-    fields = {name: FieldReading(value, value, (confidence or {}).get(name, 0.95), Box(10, 30 * i, 200, 24))
-              for i, (name, value) in enumerate({**CARD, **changes}.items())}
-    qr = QrReading([QrPayload(QR.format(number=changes.get("number", NUMBER)), Box(500, 300, 120, 120), "test")],
-                   True)
-    return CardReading(ReadFields("special_operation", 0.9, fields), qr)
-
-
-@pytest.fixture
-def reads(monkeypatch) -> dict[str, CardReading]:
-    """Source → what its image reads as; fill it before checking an image of that source."""
-    readings: dict[str, CardReading] = {}
-
-    def analyse(data, source, *, kinds, facts, as_of):
-        card = readings[source]
-        context = CheckContext(kinds[card.fields.scheme], facts, as_of)
-        return Analysis(load_image(data), contract(source, card, context, verify(card, context)))
-
-    monkeypatch.setattr(pipeline, "analyse", analyse)
-    return readings
+from verification.reading import CardReading
 
 
 def check(png: bytes, reads: dict, source: str, card: CardReading) -> int:
@@ -104,7 +68,8 @@ def test_a_third_check_joins_the_group(db_app, png, reads):
 def test_the_same_card_or_holder_scanned_again_is_no_duplicate(db_app, png, reads):
     with db_app.app_context():
         ids = [check(png, reads, f"{n}.png", reading()) for n in range(3)]
-        ids.append(check(png, reads, "other-item.png", reading(category="焊接与热切割作业", item="熔化焊接与热切割作业")))
+        other_item = reading(category="焊接与热切割作业", item="熔化焊接与热切割作业")
+        ids.append(check(png, reads, "other-item.png", other_item))
     assert [stored(db_app, i).verdict for i in ids] == ["pass"] * 4
     assert [duplicate(stored(db_app, i)) for i in ids] == [None] * 4
 

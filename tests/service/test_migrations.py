@@ -111,3 +111,29 @@ def test_0004_adds_and_removes_the_audit_table_with_its_guard(db_app):
     with engine.connect() as connection, pytest.raises(DatabaseError, match="append-only"):
         connection.execute(text("DELETE FROM audit_events"))
     engine.dispose()
+
+
+def test_0005_indexes_the_finding_codes_of_earlier_checks(db_app):
+    url = db_app.config["CERTGUARD_DATABASE_URL"]
+    get_engine(db_app).dispose()
+    command.downgrade(alembic_config(url), "0004")
+    engine = make_engine(url)
+    try:
+        assert not {"finding_codes", "reviews", "decisions"} & set(inspect(engine).get_table_names())
+        users, checks = (Table(name, MetaData(), autoload_with=engine) for name in ("users", "checks"))
+        common = {"user_id": 1, "source": "x", "sha256": "0" * 64, "storage_key": "k", "media_type": "image/png",
+                  "as_of": date(2026, 1, 1), "created_at": datetime.now(UTC), "state": "done"}
+        findings = [{"code": "TAMPERING"}, {"code": "DUPLICATE_NUMBER"}, {"code": "TAMPERING"}]
+        with engine.begin() as connection:
+            connection.execute(users.insert().values(id=1, username="ines", role="inspector",
+                                                     created_at=datetime.now(UTC)))
+            connection.execute(checks.insert(), [{**common, "id": 1, "result": {"findings": findings}},
+                                                 {**common, "id": 2, "result": {"findings": []}},
+                                                 {**common, "id": 3, "state": "queued", "result": None}])
+    finally:
+        upgrade(url)
+    with engine.connect() as connection:
+        codes = connection.execute(text("SELECT check_id, code FROM finding_codes ORDER BY check_id, code")).all()
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
+    assert [tuple(row) for row in codes] == [(1, "DUPLICATE_NUMBER"), (1, "TAMPERING")]
