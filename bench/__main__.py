@@ -29,6 +29,7 @@ os.environ["OMP_THREAD_LIMIT"] = "1"
 from bench.batches import batches_section  # noqa: E402
 from bench.qr import DEFAULT_ROOT as QR_ROOT  # noqa: E402
 from bench.qr import qr_section  # noqa: E402
+from bench.reading import CAPTURES  # noqa: E402
 from bench.register import register_section  # noqa: E402
 from bench.report import SetRuns, render  # noqa: E402
 from bench.run import ENGINE_NAMES, run_engine, sample_images  # noqa: E402
@@ -154,12 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generating {args.count} images, seed {args.seed}", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         generated_images = generate_set(Path(tmp) / "set", count=args.count, seed=args.seed,
-                                        captures=("scan", "phone", "lowres"), variants=("genuine",))
+                                        captures=CAPTURES, variants=("genuine",))
         generation = time.perf_counter() - t0
         generated = SetRuns(
             "Generated set",
             f"{len(generated_images)} genuine images from `samples.generate.generate_set(count={args.count}, "
-            f"seed={args.seed})`, all kinds ({', '.join(sorted(kinds))}) × captures scan/phone/lowres, made in a "
+            f"seed={args.seed})`, all kinds ({', '.join(sorted(kinds))}) × captures {'/'.join(CAPTURES)}, made in a "
             f"temporary directory at bench time (content sha256 {set_digest(generated_images)}…)",
             [run_engine(e, generated_images, specs, kind_fields, "generated") for e in args.engines])
 

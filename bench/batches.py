@@ -25,6 +25,7 @@ from pathlib import Path
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from bench.reading import CAPTURES
 from samples.generate import generate_set
 from service import create_app
 from service.auth import create_user
@@ -38,7 +39,6 @@ CERTGUARD = Path(sys.executable).with_name("certguard")
 DEFAULT_IMAGES = 100
 DEFAULT_PAGES = 500
 DEFAULT_SEED = 20261201  # no test uses it
-CAPTURES = ("scan", "phone", "lowres")
 PDF_DPI = 200  # the archive reader's rendering DPI, so a page comes back at its card's pixel size
 POLL_SECONDS = 0.5
 TIMEOUT_SECONDS = 3 * 3600
@@ -83,7 +83,8 @@ def pdf_of_cards(cards: list[Path], pages: int, target: Path) -> Path:
 
 
 def worker_env(data_dir: Path) -> dict[str, str]:
-    """The caller's environment for a worker on `data_dir`, the code of this checkout first on the path."""
+    """The caller's environment for a worker on `data_dir`: no other certguard settings, and the code of
+    this checkout first on the path, whatever checkout the venv's editable install points at."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("CERTGUARD_")}
     python_path = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return {**env, "CERTGUARD_DATA_DIR": str(data_dir), "PYTHONPATH": python_path}

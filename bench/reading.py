@@ -20,6 +20,8 @@ from typing import Any
 
 from ocr.types import ReadFields
 
+CAPTURES = ("scan", "phone", "lowres")
+"""The capture conditions (`samples.capture`) the benches generate their cards in, in report order."""
 TRUSTED_CONFIDENCE = 0.6
 """`verification.reading.DEFAULT_MIN_CONFIDENCE`: a value read at least this confidently is judged
 by the rules, so a wrong one can raise a false alarm."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bench.reading import TRUSTED_CONFIDENCE, ImageScore, Ratio, Tally, tally
+from bench.reading import CAPTURES, TRUSTED_CONFIDENCE, ImageScore, Ratio, Tally, tally
 from bench.run import WHOLE, EngineRun
 from ocr.types import CONTRACT_FIELDS
 
-CAPTURES = ("scan", "phone", "lowres")
 FIELD_TARGETS = {"scan": 97.0, "phone": 93.0, "lowres": 93.0}
 SPEED_TARGET = 4.0
 MAX_MISREADS = 40

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bench.batches import worker_env
 from samples.render import render_card
 from samples.values import draw_values
 from service.db import db_session
@@ -28,7 +29,6 @@ from service.models import Batch, BatchItem, Check
 from verification.kinds import load_kinds
 
 CERTGUARD = Path(sys.executable).with_name("certguard")
-REPOSITORY = Path(__file__).resolve().parents[2]
 CARDS = 10
 DEADLINE_SECONDS = 120
 
@@ -46,14 +46,6 @@ def cards_zip() -> bytes:
             image.convert("RGB").save(encoded, format="JPEG", quality=90)
             archive.writestr(f"cards/{index:02d}.jpg", encoded.getvalue())
     return buffer.getvalue()
-
-
-def worker_env(data_dir: Path) -> dict[str, str]:
-    """The test's environment without certguard settings; the code under test first on the path, whatever
-    checkout the venv's editable install points at."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CERTGUARD_")}
-    python_path = os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")]))
-    return {**env, "CERTGUARD_DATA_DIR": str(data_dir), "PYTHONPATH": python_path}
 
 
 def children(pid: int) -> list[int]:
