@@ -6,7 +6,11 @@ new characters rarely match the printer's ink. Each value's paper is measured ag
 its box, and its ink against its paper, as figures the rule compares with the card's other values
 (`verification.rules.tampering`). Measurements are taken at a fixed text height so scans, photos and
 low-resolution copies give comparable figures. Stroke width and the paper's fine pattern were tried
-too and dropped: on the dev cards they varied as much between genuine values as after a paste.
+too and dropped: on the dev cards they varied as much between genuine values as after a paste. So
+were, on 24 pasted numbers against 108 genuine cards: the paper's noise residual, band-pass and
+oriented (structure-tensor) texture energy, straight steps along the box's sides, and a paper shift
+measured against a plane fitted to the ring (to cancel lighting gradients) — none kept a pasted
+number apart from genuine values at a false-alarm rate near 1%.
 """
 
 from __future__ import annotations
