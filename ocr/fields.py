@@ -594,7 +594,7 @@ def resolve_code(raw: str) -> tuple[str, float, bool]:
     return value, 1.0, False
 
 
-def fit_pattern(value: str, pattern: str, printed: str | None = None) -> tuple[str, float]:
+def fit_pattern(value: str, pattern: re.Pattern[str], printed: str | None = None) -> tuple[str, float]:
     """(value, quality) of a code that should fully match `pattern`: when it does not, but the code
     as `printed` (before digit lookalikes were repaired) does, that; or when reading one or two digits
     as their print-alike letters (0→O, 1→I, …) makes exactly one reading fit, that reading at
@@ -603,10 +603,9 @@ def fit_pattern(value: str, pattern: str, printed: str | None = None) -> tuple[s
 
     The printed code comes first because the repair takes a letter between a CJK character and a
     digit for a digit: the city letter D of 苏D10… became 0, which the print-alike step made O."""
-    compiled = re.compile(pattern)
-    if not value or compiled.fullmatch(value):
+    if not value or pattern.fullmatch(value):
         return value, 1.0
-    if printed and compiled.fullmatch(printed):
+    if printed and pattern.fullmatch(printed):
         return printed, 1.0
     doubtful = [i for i, char in enumerate(value) if char in PRINT_ALIKES]
     for count in (1, 2):
@@ -615,7 +614,7 @@ def fit_pattern(value: str, pattern: str, printed: str | None = None) -> tuple[s
             chars = list(value)
             for i in positions:
                 chars[i] = PRINT_ALIKES[chars[i]]
-            if compiled.fullmatch(candidate := "".join(chars)):
+            if pattern.fullmatch(candidate := "".join(chars)):
                 fits.add(candidate)
         if fits:
             return (fits.pop(), PATTERN_FIT_QUALITY) if len(fits) == 1 else (value, 1.0)

@@ -6,6 +6,7 @@ verification package can consume the results without knowing how they were produ
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -76,8 +77,8 @@ class FieldSpec:
     name: str
     labels: tuple[str, ...]
     value_type: str = "text"  # text | date | date_range | sex | code
-    pattern: str | None = None
-    """A regular expression every genuine value fully matches (a code's structure), used to re-read
+    pattern: re.Pattern[str] | None = None
+    """A compiled expression every genuine value fully matches (a code's structure), used to re-read
     letters and digits that print alike where the structure allows only one of them."""
     agencies: tuple[str, ...] = ()
     """For an issuing authority (a place name and an agency): the agencies that issue this kind,

@@ -50,8 +50,16 @@ CONFUSABLE_LETTERS = str.maketrans({
 # ASCII sequences that read alike in an address bar, folded to one spelling on both sides of a comparison.
 HOMOGLYPH_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 HOMOGLYPH_CHARS = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l"})
-TRICK_ORDER = ("idn-confusable", "homoglyph", "hyphenation", "official-name-as-subdomain", "official-name-embedded",
-               "official-name-under-other-suffix", "edit-distance")
+# The ways a host imitates an official one, in the order findings name them, with what a reader is told.
+TRICKS = {
+    "idn-confusable": "letters from another script that look Latin",
+    "homoglyph": "characters that look alike",
+    "hyphenation": "hyphens or no dots where the official name has dots",
+    "official-name-as-subdomain": "the official name as a subdomain of another domain",
+    "official-name-embedded": "the official name inside a longer name",
+    "official-name-under-other-suffix": "the official name under another suffix",
+    "edit-distance": "a character or two changed",
+}
 
 
 @cache
@@ -206,7 +214,7 @@ def resemblance(host: Host, official: str) -> Resemblance | None:
 
 
 def ordered(tricks: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted(set(tricks), key=TRICK_ORDER.index))
+    return tuple(sorted(set(tricks), key=list(TRICKS).index))
 
 
 @dataclass(frozen=True)

@@ -234,7 +234,7 @@ class Kind:
         """The part of the kind the reader needs: titles, labels and known values."""
         fields = tuple(
             FieldSpec(name, tuple(spec["labels"]), spec.get("type", "text"),
-                      self.number_pattern.pattern if name == "number" else None, tuple(spec.get("agencies", ())))
+                      self.number_pattern if name == "number" else None, tuple(spec.get("agencies", ())))
             for name, spec in self.data["fields"].items()
         )
         categories = tuple(dict.fromkeys(row.category for row in self.catalogue))

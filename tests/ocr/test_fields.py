@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ocr.fields import build_rows, classify, extract_fields, fit_pattern, read_fields, resolve_code, snap
@@ -279,7 +281,7 @@ def test_too_many_doubtful_id_characters_are_not_resolved_by_the_check_digit():
     assert checksum is False and "Z" in value
 
 
-CONSTRUCTION_NUMBER = r"^[\u4e00-\u9fa5][A-Z]\d{2}(?:19|20)\d{2}\d{6}$"
+CONSTRUCTION_NUMBER = re.compile(r"^[\u4e00-\u9fa5][A-Z]\d{2}(?:19|20)\d{2}\d{6}$", re.ASCII)
 
 
 @pytest.mark.parametrize(("read", "expected", "quality"), [

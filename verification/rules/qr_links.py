@@ -14,21 +14,12 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ocr.types import QrPayload
 from verification.findings import Finding, finding
-from verification.hosts import Host, OfficialHosts, link_host
+from verification.hosts import TRICKS, Host, OfficialHosts, link_host
 from verification.kinds import Kind
 from verification.reading import CardReading, CheckContext, trusted_value
 
 NUMBER_TOKEN = re.compile(r"[0-9A-Za-z\u4e00-\u9fa5]+")
 SHOWN_OFFICIAL_HOSTS = 5
-TRICKS = {
-    "idn-confusable": "letters from another script that look Latin",
-    "homoglyph": "characters that look alike",
-    "hyphenation": "hyphens or no dots where the official name has dots",
-    "official-name-as-subdomain": "the official name as a subdomain of another domain",
-    "official-name-embedded": "the official name inside a longer name",
-    "official-name-under-other-suffix": "the official name under another suffix",
-    "edit-distance": "a character or two changed",
-}
 
 
 def official_hosts(kind: Kind) -> OfficialHosts:
