@@ -11,9 +11,12 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest, Forbidden
 
 from service.db import db_session
-from service.models import AuditAction, AuditEvent, User
+from service.models import AuditAction, AuditEvent, Permission, User
+
+MAX_PURPOSE = 500
 
 
 def record(action: AuditAction, *, object_type: str | None = None, object_id: int | str | None = None,
@@ -37,6 +40,26 @@ def record(action: AuditAction, *, object_type: str | None = None, object_id: in
         session.rollback()
         raise
     return event
+
+
+def record_view(object_type: str, object_id: int | str, *, reveal: bool, purpose: str | None = None,
+                detail: dict[str, Any] | None = None) -> None:
+    """Record that the acting user views an object's personal data, or, with `reveal`, that its ID and
+    certificate numbers are shown whole, for the purpose they gave.
+
+    A reveal is refused (Forbidden) to a role without the reveal permission, and (BadRequest) without
+    a purpose; nothing is recorded then.
+    """
+    if not reveal:
+        record(AuditAction.view, object_type=object_type, object_id=object_id, detail=detail)
+        return
+    user = acting_user()
+    if user is None or not user.can(Permission.reveal):
+        raise Forbidden("Your role may not reveal ID and certificate numbers.")
+    purpose = (purpose or "").strip()[:MAX_PURPOSE]
+    if not purpose:
+        raise BadRequest("Say why the numbers must be shown whole (the purpose).")
+    record(AuditAction.reveal, object_type=object_type, object_id=object_id, purpose=purpose, detail=detail)
 
 
 def acting_user() -> User | None:

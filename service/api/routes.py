@@ -18,6 +18,7 @@ from service.db import db_session
 from service.jobs import enqueue_check
 from service.models import AuditAction, Check, Permission
 from service.pipeline import fail_check, queue_check, run_check, upload_source
+from service.web.masking import masked
 
 MAX_PAGE = 100
 
@@ -40,18 +41,23 @@ def create_check():
             return error_response(503, "queue_unavailable", "The job queue could not be reached; try again later.")
         return {"id": check.id, "state": check.state}, 202, {"Location": check_url(check)}
     check = run_check(data, source=source, original_name=original_name, user=g.api_user)
-    return check.to_status(), 201, {"Location": check_url(check)}
+    audit.record(AuditAction.view, object_type="check", object_id=check.id)
+    return masked(check.to_status()), 201, {"Location": check_url(check)}
 
 
 @bp.get("/checks/<int:check_id>")
 @token_required(Permission.check)
 def get_check(check_id: int):
-    """One check the caller may see; others are 404, exactly like checks that do not exist."""
+    """One check the caller may see; others are 404, exactly like checks that do not exist.
+
+    Numbers are masked; `reveal=1` with a `purpose` shows them whole to a role that may reveal them.
+    """
     check = db_session().scalars(visible_checks(g.api_user).where(Check.id == check_id)).one_or_none()
     if check is None:
         abort(404, "There is no such check, or you may not see it.")
-    audit.record(AuditAction.view, object_type="check", object_id=check.id)
-    return check.to_status()
+    reveal = request.args.get("reveal") in {"1", "true"}
+    audit.record_view("check", check.id, reveal=reveal, purpose=request.args.get("purpose"))
+    return check.to_status() if reveal else masked(check.to_status())
 
 
 @bp.get("/checks")
@@ -65,7 +71,8 @@ def list_checks():
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     checks = session.scalars(query.order_by(Check.id.desc()).limit(limit).offset(offset)).all()
     audit.record(AuditAction.view, object_type="checks", detail={"checks": [check.id for check in checks]})
-    return {"items": [check.to_status() for check in checks], "total": total, "limit": limit, "offset": offset}
+    return {"items": [masked(check.to_status()) for check in checks], "total": total, "limit": limit,
+            "offset": offset}
 
 
 @bp.get("/openapi.json")

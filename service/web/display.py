@@ -1,11 +1,12 @@
-"""How a check's verdict contract is laid out for people: field labels, field rows, the one-line reason."""
+"""How a check's verdict contract is laid out for people: field labels, field rows, the one-line reason.
+
+These lay out the contract they are given: the pages give them a `masked` one unless the user revealed it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
-from service.web.masking import SENSITIVE_FIELDS, mask, mask_numbers
 
 FIELD_LABELS = {
     "name": ("Name", "姓名"),
@@ -42,7 +43,7 @@ class FieldRow:
 
 
 def field_rows(result: dict[str, Any]) -> list[FieldRow]:
-    """The fields that were read or attempted, sensitive numbers masked.
+    """The fields that were read or attempted.
 
     The contract nulls a field read below the confidence threshold, so a row without a value is a
     field the reader saw but could not trust. Fields the card's kind does not print are left out.
@@ -54,17 +55,15 @@ def field_rows(result: dict[str, Any]) -> list[FieldRow]:
         confidence = result["field_confidence"].get(name)
         if value is None and confidence is None and name not in unreadable:
             continue
-        shown = mask(value) if value and name in SENSITIVE_FIELDS else value
-        rows.append(FieldRow(name, label, label_zh, shown, confidence))
+        rows.append(FieldRow(name, label, label_zh, value, confidence))
     return rows
 
 
 def evidence_rows(evidence: dict[str, Any]) -> list[tuple[str, str]]:
-    """A finding's evidence as (label, text) lines in the rule's order, with numbers masked.
+    """A finding's evidence as (label, text) lines in the rule's order.
 
     The box is left out: it locates the value on the image and means nothing as text.
     """
-    field = evidence.get("field")
     rows = []
     for key, value in evidence.items():
         if key == "box" or value in (None, "", []):
@@ -72,10 +71,6 @@ def evidence_rows(evidence: dict[str, Any]) -> list[tuple[str, str]]:
         text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
         if key == "field":
             text = FIELD_LABELS.get(text, (text,))[0]
-        elif key == "read" and field in SENSITIVE_FIELDS:
-            text = mask(text)
-        else:
-            text = mask_numbers(text)
         rows.append((key.replace("_", " ").capitalize(), text))
     return rows
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import abort, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from ocr.load import ImageRejected
+from ocr.load import ImageRejected, load_image
 from service import audit
 from service.auth import authenticate, permission_required, visible_checks
 from service.db import db_session
@@ -22,12 +23,11 @@ from service.uploads import archive_cap_text
 from service.web import bp
 from service.web.display import evidence_rows, explain, field_rows
 from service.web.forms import CheckForm, LoginForm
-from service.web.masking import mask, mask_numbers
+from service.web.masking import mask, mask_numbers, masked
 
 CHECKS_PER_PAGE = 20
 REJECTED_UPLOAD_STATUS = {"unsupported_type": 415, "too_large": 413}  # other rejections: 422
 DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")  # China has one time zone; stored times are UTC
-SERVED_MEDIA_TYPES = frozenset(MEDIA_TYPES.values())
 
 ERROR_EXPLANATIONS = {
     400: "The form could not be accepted. Reload the page and try again.",
@@ -127,31 +127,63 @@ def checks():
                            has_older=len(rows) > CHECKS_PER_PAGE)
 
 
-@bp.get("/checks/<int:check_id>")
+@bp.route("/checks/<int:check_id>", methods=["GET", "POST"])
 @permission_required(Permission.check)
 def check_result(check_id: int):
-    """One check: the photo, the verdict and the evidence behind it."""
+    """One check: the photo, the verdict and the evidence behind it; a POST reveals its numbers."""
     check = visible_check_or_404(check_id)
-    audit.record(AuditAction.view, object_type="check", object_id=check.id)
+    revealed = audited_view(check)
     if check.state != CheckState.done:
         return render_template("web/check_status.html", check=check)
-    result = check.result
+    result = check.result if revealed else masked(check.result)
     return render_template("web/result.html", check=check, result=result, explanation=explain(result),
-                           fields=field_rows(result))
+                           fields=field_rows(result), revealed=revealed)
 
 
 @bp.get("/checks/<int:check_id>/image")
 @permission_required(Permission.check)
 def check_image(check_id: int):
-    """The stored photo, only to users who may see the check, never sniffed or cached."""
+    """The photo as the pages show it (`display_copy`), only to users who may see the check."""
     check = visible_check_or_404(check_id)
     audit.record(AuditAction.view, object_type="check", object_id=check.id, detail={"part": "image"})
-    response = make_response(get_storage().open(check.storage_key))
-    response.content_type = check.media_type if check.media_type in SERVED_MEDIA_TYPES else "application/octet-stream"
+    return private_file(display_copy(get_storage().open(check.storage_key)), "image/jpeg")
+
+
+@bp.get("/checks/<int:check_id>/original")
+@permission_required(Permission.reveal)
+def check_original(check_id: int):
+    """The original upload, byte for byte (the evidence its hash vouches for), as a download."""
+    check = visible_check_or_404(check_id)
+    audit.record(AuditAction.export, object_type="check", object_id=check.id, detail={"part": "original"})
+    response = private_file(get_storage().open(check.storage_key), check.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="check-{check.id}-original"'
+    return response
+
+
+def private_file(data: bytes, media_type: str) -> Response:
+    """A stored image as a response that is never sniffed, cached, or run as a document."""
+    response = make_response(data)
+    response.content_type = media_type if media_type in MEDIA_TYPES.values() else "application/octet-stream"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def display_copy(original: bytes) -> bytes:
+    """The photo upright, as the reader saw it (so finding boxes land on their values), re-encoded as
+    JPEG with no metadata: no EXIF, no GPS position, nothing hidden in the file."""
+    buffer = io.BytesIO()
+    load_image(original).image.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def audited_view(check: Check, **detail: object) -> bool:
+    """Record that the user views `check`; a POST (a page's "Reveal numbers" form) reveals its numbers
+    for the purpose given. Returns whether the numbers are to be shown whole."""
+    reveal = request.method == "POST"
+    audit.record_view("check", check.id, reveal=reveal, purpose=request.form.get("purpose"), detail=detail or None)
+    return reveal
 
 
 @bp.errorhandler(HTTPException)
