@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from rapidfuzz.distance import Levenshtein
 from stdnum import numdb
 
 DATED = re.compile(r"^\[[^\]]*\]")
@@ -39,12 +40,7 @@ def place_names() -> frozenset[str]:
 
 def one_edit_apart(a: str, b: str) -> bool:
     """Whether one substitution, insertion or deletion turns `a` into `b` (and they differ)."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+    return Levenshtein.distance(a, b, score_cutoff=2) == 1
 
 
 def single_match(text: str, names: Iterable[str]) -> str | None:

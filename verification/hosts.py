@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 
 import idna
 import tldextract
+from rapidfuzz.distance import OSA
 
 AUTHORITY = re.compile(r"^([a-z][a-z0-9+.-]*):[/\\]{2}", re.IGNORECASE)
 BARE_DOMAIN = re.compile(r"^[^\s/\\:@]+\.[^\s/\\:@]+(:\d+)?([/?#]|$)")
@@ -148,19 +149,6 @@ def fold_homoglyphs(text: str) -> str:
     return text.translate(HOMOGLYPH_CHARS)
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Damerau–Levenshtein (optimal string alignment): insertions, deletions, substitutions, swaps."""
-    previous, current = None, list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        before, previous, current = previous, current, [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if before is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], before[j - 2] + 1)
-    return current[len(b)]
-
-
 def max_edits(official: str) -> int:
     """Edits that still read as the same name: one in a short name, two in a longer one."""
     return 1 if len(SEPARATORS.sub("", official)) <= 8 else 2
@@ -207,7 +195,7 @@ def resemblance(host: Host, official: str) -> Resemblance | None:
     for seen, wanted, tricks in views[:2]:
         if SEPARATORS.sub("", wanted) in SEPARATORS.sub("", seen):
             return Resemblance(official, ordered(idn + tricks + ("hyphenation",)), 0)
-    edits = edit_distance(SEPARATORS.sub("", fold_homoglyphs(base)), SEPARATORS.sub("", fold_homoglyphs(official)))
+    edits = OSA.distance(SEPARATORS.sub("", fold_homoglyphs(base)), SEPARATORS.sub("", fold_homoglyphs(official)))
     if edits <= max_edits(official):
         return Resemblance(official, ordered(idn + ("edit-distance",)), edits)
     return None

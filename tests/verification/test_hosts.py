@@ -212,11 +212,3 @@ def test_the_registered_domain_comes_from_the_bundled_suffix_list_without_fetchi
     finally:
         hosts.public_suffixes.cache_clear()
     assert list(tmp_path.rglob("*")) == []
-
-
-@pytest.mark.parametrize(("a", "b", "distance"), [
-    ("cxmemgovcn", "cxmemgovcn", 0), ("cxmengovcn", "cxmemgovcn", 1), ("xcmemgovcn", "cxmemgovcn", 1),
-    ("cxmemgovcom", "cxmemgovcn", 2), ("", "abc", 3),
-])
-def test_edit_distance_counts_a_swap_as_one_edit(a, b, distance):
-    assert hosts.edit_distance(a, b) == distance
