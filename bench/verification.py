@@ -33,12 +33,11 @@ from service.analysis import analyse
 from service.duplicates import CODE as DUPLICATE
 from service.duplicates import sighting_of
 from service.models import Check
-from service.pipeline import _record_result as record_result
+from service.pipeline import record_result
 from service.registry import read_register_csv
 from verification.facts import DictRegister, DictSightings, Facts
 from verification.kinds import Kind, load_kinds
-from verification.rules.duplicates import duplicate_finding
-from verification.verify import rejudge
+from verification.verify import duplicates_judged_again
 
 DEFAULT_SEED = 20261125  # no test uses it, nor the reading bench (20261124); the forged set takes seed + 1
 DEFAULT_GENUINE = 108  # 12 of each kind × capture: one false alarm is 0.93%, under the 1% bound; two are not
@@ -230,13 +229,10 @@ def stored(result: dict[str, Any], check_id: int) -> Check:
 
 def judge_duplicates_again(check: Check, sightings: DictSightings) -> None:
     """DUPLICATE_NUMBER decided again against every check of the number, as service.duplicates does."""
-    if check.scheme is None or check.number is None:
-        return
-    previous = next((f for f in check.result["findings"] if f["code"] == DUPLICATE), None)
-    found = duplicate_finding(sighting_of(check), sightings.find(check.scheme, check.number),
-                              box=previous["evidence"].get("box") if previous else None)
-    check.result = rejudge(check.result, DUPLICATE, [found] if found else [])
-    check.verdict = check.result["verdict"]
+    if check.scheme is not None and check.number is not None:
+        group = sightings.find(check.scheme, check.number)
+        check.result = duplicates_judged_again(check.result, sighting_of(check), group)
+        check.verdict = check.result["verdict"]
 
 
 def outcome(entry: dict[str, Any], check: Check | str, seconds: float) -> Outcome:

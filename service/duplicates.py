@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from service.models import Check, CheckState
 from verification.facts import Sighting
-from verification.rules.duplicates import duplicate_finding
-from verification.verify import rejudge
+from verification.verify import duplicates_judged_again
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +58,7 @@ def flag_duplicates(session: Session, check: Check) -> list[Check]:
     sightings = [sighting_of(member) for member in group]
     changed = []
     for member, own in zip(group, sightings, strict=True):
-        previous = next((f for f in member.result["findings"] if f["code"] == CODE), None)
-        found = duplicate_finding(own, sightings, box=previous["evidence"].get("box") if previous else None)
-        result = rejudge(member.result, CODE, [found] if found else [])
+        result = duplicates_judged_again(member.result, own, sightings)
         if result != member.result:
             member.result, member.verdict = result, result["verdict"]
             changed.append(member)

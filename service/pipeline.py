@@ -71,7 +71,7 @@ def new_check(analysis: Analysis, data: bytes, *, source: str, original_name: st
     (a batch commits it together with its item)."""
     check = Check(user_id=user_id, source=source, original_name=original_name, sha256=analysis.loaded.sha256,
                   storage_key=get_storage().put(data), media_type=MEDIA_TYPES[analysis.loaded.format], as_of=as_of)
-    _record_result(check, analysis.result)
+    record_result(check, analysis.result)
     return check
 
 
@@ -114,7 +114,7 @@ def complete_check(check_id: int) -> None:
         session.rollback()
         fail_check(check, "internal", "The image could not be analysed.")
     else:
-        _record_result(check, analysis.result)
+        record_result(check, analysis.result)
         session.commit()
         settle_check(check)
 
@@ -136,7 +136,8 @@ def _where(exc: BaseException) -> str:
     return f"{frame.filename}:{frame.lineno}"
 
 
-def _record_result(check: Check, result: dict[str, Any]) -> None:
+def record_result(check: Check, result: dict[str, Any]) -> None:
+    """The contract onto the check, with the columns a check is found and judged by."""
     check.state, check.result = CheckState.done, result
     check.scheme, check.verdict = result["scheme"], result["verdict"]
     # Indexed for DUPLICATE_NUMBER; null when unread or below the confidence threshold, as in the contract.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ocr.types import CONTRACT_FIELDS
+from verification.facts import Sighting
 from verification.findings import Finding, Severity
 from verification.reading import CardReading, CheckContext, id_number_of, trusted_value
 from verification.rules import (
@@ -20,6 +21,7 @@ from verification.rules import (
     register,
     tampering,
 )
+from verification.rules.duplicates import duplicate_finding
 from verification.verdict import decide
 
 Rule = Callable[[CardReading, CheckContext], list[Finding]]
@@ -91,3 +93,11 @@ def rejudge(result: dict[str, Any], code: str, findings: list[Finding]) -> dict[
     merged = kept + [f.to_dict() for f in findings]
     verdict = decide(Finding(f["code"], Severity(f["severity"]), f["message"], f["evidence"]) for f in merged)
     return {**result, "findings": merged, "verdict": verdict}
+
+
+def duplicates_judged_again(result: dict[str, Any], own: Sighting, sightings: list[Sighting]) -> dict[str, Any]:
+    """A stored contract with DUPLICATE_NUMBER decided again against every sighting of its number (its
+    own among them), keeping the box its finding pointed at; the verdict decided again."""
+    previous = next((f for f in result["findings"] if f["code"] == "DUPLICATE_NUMBER"), None)
+    found = duplicate_finding(own, sightings, box=previous["evidence"].get("box") if previous else None)
+    return rejudge(result, "DUPLICATE_NUMBER", [found] if found else [])
