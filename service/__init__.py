@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -44,17 +45,20 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 
 def resolve_locations(app: Flask) -> None:
-    """Fill in what defaults to the data directory: the directory itself, the database, the secret key."""
+    """Fill in what defaults to the data directory: the directory itself, the database, the keys."""
     data_dir = Path(app.config["CERTGUARD_DATA_DIR"] or app.instance_path)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config["CERTGUARD_DATA_DIR"] = str(data_dir)
     app.config["CERTGUARD_DATABASE_URL"] = (app.config["CERTGUARD_DATABASE_URL"]
                                             or f"sqlite:///{data_dir / 'certguard.db'}")
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or stored_secret_key(data_dir / "secret_key")
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or stored_secret(data_dir / "secret_key",
+                                                                         lambda: secrets.token_hex(32))
+    app.config["CERTGUARD_STORAGE_KEY"] = (app.config["CERTGUARD_STORAGE_KEY"]
+                                           or stored_secret(data_dir / "storage_key", storage.new_key))
 
 
-def stored_secret_key(path: Path) -> str:
-    """The key kept in `path`, generated on first use, readable by the owner only.
+def stored_secret(path: Path, generate: Callable[[], str]) -> str:
+    """The key kept in `path`, made by `generate` on first use, readable by the owner only.
 
     The key is written to a private temporary file and then linked into place, so a process
     starting at the same moment sees either no key or the whole key.
@@ -62,7 +66,7 @@ def stored_secret_key(path: Path) -> str:
     if not path.exists():
         draft = path.with_name(f".{path.name}.{os.getpid()}")
         with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as file:
-            file.write(secrets.token_hex(32))
+            file.write(generate())
         try:
             os.link(draft, path)
         except FileExistsError:

@@ -1,8 +1,8 @@
 """Configuration classes over environment variables, with defaults that are safe on one machine.
 
 Values left as None are resolved by `create_app` once the instance folder is known: the data
-directory defaults to it, the database to a SQLite file inside it, and the secret key to one
-generated on first start and kept there.
+directory defaults to it, the database to a SQLite file inside it, and the secret key and the key
+that encrypts stored originals to ones generated on first start and kept there.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ MIB = 1024 * 1024
 
 class Config:
     SECRET_KEY = os.environ.get("CERTGUARD_SECRET_KEY")
+    CERTGUARD_STORAGE_KEY = os.environ.get("CERTGUARD_STORAGE_KEY")  # Fernet key that encrypts stored originals
     CERTGUARD_DATA_DIR = os.environ.get("CERTGUARD_DATA_DIR")
     CERTGUARD_DATABASE_URL = os.environ.get("CERTGUARD_DATABASE_URL")
     CERTGUARD_REDIS_URL = os.environ.get("CERTGUARD_REDIS_URL")  # unset: the job queue lives in SQLite
@@ -32,6 +33,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    CERTGUARD_STORAGE_KEY = None  # generated into each test's data directory
     CERTGUARD_DATA_DIR = None
     CERTGUARD_DATABASE_URL = None
     CERTGUARD_REDIS_URL = None

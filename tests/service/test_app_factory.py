@@ -17,6 +17,7 @@ from service import create_app, resolve_locations
 from service.db import get_engine
 from service.jobs import get_jobs
 from service.pipeline import get_kinds
+from service.storage import get_storage, new_key
 from verification.kinds import BUILTIN_DIR, KindFileError
 
 
@@ -30,7 +31,7 @@ def test_testing_mode_only_when_asked(app):
 
 def test_the_data_directory_defaults_to_the_instance_folder(tmp_path):
     app = Flask("service", instance_path=str(tmp_path / "instance"))
-    app.config.update(CERTGUARD_DATA_DIR=None, CERTGUARD_DATABASE_URL=None, SECRET_KEY=None)
+    app.config.update(CERTGUARD_DATA_DIR=None, CERTGUARD_DATABASE_URL=None, SECRET_KEY=None, CERTGUARD_STORAGE_KEY=None)
     resolve_locations(app)
     assert app.config["CERTGUARD_DATA_DIR"] == str(tmp_path / "instance")
     assert app.config["CERTGUARD_DATABASE_URL"] == f"sqlite:///{tmp_path / 'instance' / 'certguard.db'}"
@@ -45,14 +46,29 @@ def test_a_generated_secret_key_is_private_and_kept(tmp_path, make_app):
     assert make_app(tmp_path, SECRET_KEY="given").secret_key == "given"
 
 
+def test_the_key_of_stored_originals_is_generated_private_and_kept_or_given(tmp_path, make_app, png):
+    first = make_app(tmp_path / "data")
+    key_file = tmp_path / "data" / "storage_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert first.config["CERTGUARD_STORAGE_KEY"] == key_file.read_text(encoding="ascii")
+    with first.app_context():
+        stored = get_storage().put(png)
+    with make_app(tmp_path / "data").app_context():
+        assert get_storage().open(stored) == png
+    given = new_key()
+    assert make_app(tmp_path / "other", CERTGUARD_STORAGE_KEY=given).config["CERTGUARD_STORAGE_KEY"] == given
+    assert not (tmp_path / "other" / "storage_key").exists()
+
+
 def test_config_comes_from_the_environment(tmp_path):
-    env = {**os.environ, "CERTGUARD_DATA_DIR": str(tmp_path), "CERTGUARD_SECRET_KEY": "k",
+    env = {**os.environ, "CERTGUARD_DATA_DIR": str(tmp_path), "CERTGUARD_SECRET_KEY": "k", "CERTGUARD_STORAGE_KEY": "f",
            "CERTGUARD_REDIS_URL": "redis://example.invalid:6379/3", "CERTGUARD_KINDS_DIR": str(tmp_path / "kinds"),
            "CERTGUARD_MAX_CONTENT_LENGTH": "1234"}
     script = ("import json; from service.config import Config as C; print(json.dumps([C.CERTGUARD_DATA_DIR, "
-              "C.SECRET_KEY, C.CERTGUARD_REDIS_URL, C.CERTGUARD_KINDS_DIR, C.MAX_CONTENT_LENGTH]))")
+              "C.SECRET_KEY, C.CERTGUARD_STORAGE_KEY, C.CERTGUARD_REDIS_URL, C.CERTGUARD_KINDS_DIR, "
+              "C.MAX_CONTENT_LENGTH]))")
     output = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    assert json.loads(output.stdout) == [str(tmp_path), "k", "redis://example.invalid:6379/3",
+    assert json.loads(output.stdout) == [str(tmp_path), "k", "f", "redis://example.invalid:6379/3",
                                          str(tmp_path / "kinds"), 1234]
 
 
