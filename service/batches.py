@@ -15,9 +15,10 @@ The state lives in the database; a job carries nothing but an id, so a lost job 
 4. Once the upload is read, the item that completes the count marks the batch done; the workspace
    is removed.
 
-A worker killed mid-job takes its job with it, not the rows: consumers re-enqueue every unfinished
-batch when they start or replace a dead worker (`service.jobs`), and `expand_batch` then hands out
-the items still queued and reads on from the origins already recorded.
+A worker killed mid-job takes its job with it, not the rows: every job process that starts queues the
+unfinished batches again (`service.jobs`), and `expand_batch` then hands out the items still queued and
+reads on from the origins already recorded. An item handed out again while its first job waits or runs
+costs a lookup, not a second reading: its row, or the lock its reader holds, says there is nothing to do.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import IO, Any
 
 from flask import abort, current_app
 from sqlalchemy import select, update
@@ -74,22 +76,44 @@ class Workspace:
     def reading_lock(self) -> Iterator[bool]:
         """Yields whether this process may read the upload: False while another live process does.
 
-        An advisory lock on a file, so the kernel releases it when its holder dies, SIGKILL included.
-        The scratch space is emptied once held, since a killed reader may have left files there.
+        The scratch space is emptied once the lock is held, since a killed reader may have left files there.
         """
         self.create()
         with open(self.path / "reading.lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not _try_lock(lock):
                 yield False
                 return
             shutil.rmtree(self.work_dir, ignore_errors=True)
             self.work_dir.mkdir(mode=0o700)
             yield True
 
+    @contextmanager
+    def checking_lock(self, seq: int) -> Iterator[bool]:
+        """Yields whether this process may check item `seq`: False while another live process does.
+
+        The lock is on the item's file, as `reading_lock`'s is on a file of its own. An item without a
+        file (recorded meanwhile, or its batch ended) has nothing to lock; its row says what is left to do.
+        """
+        try:
+            item_file = self.item_path(seq).open("rb")
+        except FileNotFoundError:
+            yield True
+            return
+        with item_file:
+            yield _try_lock(item_file)
+
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _try_lock(file: IO[Any]) -> bool:
+    """Take an advisory lock on an open file if no one holds it. The kernel releases it when the file is
+    closed or its holder dies, SIGKILL included."""
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def workspace(batch_id: int) -> Workspace:
@@ -236,11 +260,27 @@ def add_item(batch: Batch, seq: int, item: ArchiveItem, space: Workspace) -> int
 
 
 def complete_item(item_id: int) -> None:
-    """Check one queued item and record the outcome exactly once (see `record_item`)."""
+    """Check one queued item and record the outcome exactly once (see `record_item`).
+
+    Its job may run more than once: a queue may deliver it twice, and each job process that starts hands
+    the unfinished items out again. A run that finds the item recorded or cancelled, or in the hands of
+    another live run, returns without reading it, so an item is read once however often it is handed out.
+    """
     session = db_session()
     item = session.get(BatchItem, item_id)
-    if item is None or item.state != ItemState.queued or item.batch.state != BatchState.running:
-        return  # recorded already, or its batch was cancelled: a queue may deliver a job twice
+    if item is None:
+        return
+    with workspace(item.batch_id).checking_lock(item.seq) as held:
+        if not held:
+            return  # another live run is checking it, and records it
+        session.refresh(item)  # a run that held the lock until a moment ago may have recorded it
+        if item.state == ItemState.queued and item.batch.state == BatchState.running:
+            check_item(item)
+
+
+def check_item(item: BatchItem) -> None:
+    """Read and judge one item, then record its check, or why it failed."""
+    session = db_session()
     started = time.perf_counter()
     data = analysis = failure = None
     try:

@@ -17,6 +17,7 @@ from typing import IO, Any
 import click
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo, pass_script_info
+from huey.consumer import Consumer
 from sqlalchemy import select
 
 from ocr.load import ImageRejected, load_image
@@ -26,7 +27,7 @@ from service.archives import ARCHIVE_KINDS, ArchiveLimits, ArchiveRejected, expa
 from service.auth import bootstrap_admin, create_user, issue_token
 from service.batches import archive_limits
 from service.db import alembic_config, close_session, db_session, get_engine, upgrade
-from service.jobs import HEALTH_CHECK_SECONDS, MAX_POLL_SECONDS, Consumer, get_jobs, limit_worker_threads
+from service.jobs import HEALTH_CHECK_SECONDS, MAX_POLL_SECONDS, get_jobs, limit_worker_threads
 from service.models import Check, Role, User
 from service.pipeline import get_kinds, run_check
 from service.registry import RegisterFileError, import_records, read_register_csv
@@ -83,7 +84,7 @@ def worker(info: ScriptInfo, processes: int) -> None:
     app = info.load_app()
     get_engine(app).dispose()  # forked job processes must not share the parent's connections
     with app.app_context():
-        consumer = Consumer(get_jobs(), workers=processes, worker_type="process", periodic=False,
+        consumer = Consumer(get_jobs().huey, workers=processes, worker_type="process", periodic=False,
                             max_delay=MAX_POLL_SECONDS, health_check_interval=HEALTH_CHECK_SECONDS)
     consumer.run()
 

@@ -2,7 +2,10 @@
 
 Only the storage differs; the task code is the same. A task carries nothing but an id: the state of
 a check or a batch lives in the app's database, so the pages and the API never ask the broker, and
-a task lost with a killed worker is re-created from the rows (see `Consumer`).
+a task lost with a killed job process is re-created from the rows: every job process that starts,
+with its consumer or in place of one that died, queues the unfinished batches again (`resume_batches`).
+Their items are handed out again, those still queued or being checked included; a second run of an
+item's job costs a lookup, not a second reading (`service.batches.complete_item`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import cv2
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
-from huey.consumer import Consumer as HueyConsumer
+from huey.consumer import Consumer
 
 from ocr.engines import get_engine
 from ocr.engines.rapid import THREADS_ENV
@@ -33,7 +36,6 @@ class Jobs:
     complete_check: TaskWrapper
     run_batch: TaskWrapper
     complete_batch_item: TaskWrapper
-    resume_batches: TaskWrapper
 
 
 def init_app(app: Flask) -> None:
@@ -62,13 +64,19 @@ def init_app(app: Flask) -> None:
         for batch_id in batch_ids:
             run_batch_task(batch_id)
 
+    @huey.on_startup("resume_batches")
+    def resume_batches() -> None:
+        """When a job process starts, queue the unfinished batches again: a job lost with a process
+        that died (SIGKILL, the OOM killer) is handed out again. Queued first, so the consumer's other
+        processes can run it while this one loads its models."""
+        resume_batches_task()
+
     @huey.on_startup("load_models")
     def load_models() -> None:
         """Build the OCR engine when a worker starts, once per process, rather than in its first job."""
         get_engine()
 
-    app.extensions["certguard.jobs"] = Jobs(huey, complete_check_task, run_batch_task, complete_batch_item_task,
-                                            resume_batches_task)
+    app.extensions["certguard.jobs"] = Jobs(huey, complete_check_task, run_batch_task, complete_batch_item_task)
 
 
 def make_huey(config: dict[str, Any]) -> Huey:
@@ -103,28 +111,6 @@ def limit_worker_threads() -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     os.environ.setdefault(THREADS_ENV, "1")
     cv2.setNumThreads(1)
-
-
-class Consumer(HueyConsumer):
-    """A Huey consumer that resumes unfinished batches when it starts and whenever it replaces a dead worker.
-
-    A worker killed mid-task (SIGKILL, the OOM killer) takes the task it held with it; the batch's
-    rows still say what is left, and the `resume_batches` task queues it again.
-    """
-
-    def __init__(self, jobs: Jobs, **options: Any) -> None:
-        super().__init__(jobs.huey, **options)
-        self.jobs = jobs
-
-    def start(self) -> None:
-        self.jobs.resume_batches()
-        super().start()
-
-    def check_worker_health(self) -> bool:
-        healthy = super().check_worker_health()
-        if not healthy:
-            self.jobs.resume_batches()
-        return healthy
 
 
 class EmbeddedConsumer(Consumer):

@@ -54,7 +54,7 @@ class Server(BaseApplication):
 
     def start_consumer(self, worker: Any) -> None:
         with self.app.app_context():
-            worker.job_consumer = EmbeddedConsumer(get_jobs(), workers=1, periodic=False,
+            worker.job_consumer = EmbeddedConsumer(get_jobs().huey, workers=1, periodic=False,
                                                    max_delay=MAX_POLL_SECONDS, shutdown_timeout=GRACEFUL_SECONDS - 5)
         worker.job_consumer.start()
 

@@ -39,7 +39,7 @@ def scans_zip(tmp_path: Path) -> Path:
 def job_consumer(app) -> Iterator[EmbeddedConsumer]:
     """A job consumer beside the served app, so a batch runs while the page watches it."""
     with app.app_context():
-        consumer = EmbeddedConsumer(get_jobs(), workers=1, periodic=False, max_delay=0.2)
+        consumer = EmbeddedConsumer(get_jobs().huey, workers=1, periodic=False, max_delay=0.2)
     consumer.start()
     yield consumer
     consumer.stop(graceful=True)

@@ -48,7 +48,7 @@ def consumer() -> Iterator[Callable[..., EmbeddedConsumer]]:
 
     def start(app: Flask, workers: int = 1) -> EmbeddedConsumer:
         with app.app_context():
-            started.append(EmbeddedConsumer(get_jobs(), workers=workers, periodic=False, max_delay=0.2))
+            started.append(EmbeddedConsumer(get_jobs().huey, workers=workers, periodic=False, max_delay=0.2))
         started[-1].start()
         return started[-1]
 

@@ -13,6 +13,7 @@ import random
 import secrets
 import time
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -23,6 +24,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
+import service.batches
 import service.cli
 from service.archives import expand
 from service.batches import complete_item, expand_batch
@@ -30,6 +32,7 @@ from service.cli import cli
 from service.db import db_session
 from service.jobs import get_jobs
 from service.models import Batch, BatchItem, Check
+from service.pipeline import analyse_image
 
 DEADLINE_SECONDS = 60
 FINISHED = {"done", "failed", "cancelled"}
@@ -262,6 +265,29 @@ def test_a_reading_interrupted_half_way_goes_on_from_the_items_recorded(app, cle
         db_session().refresh(batch)
         assert (batch.state, batch.done) == ("done", 4)
         assert db_session().scalar(select(func.count()).select_from(BatchItem)) == 4
+
+
+def test_consumers_that_start_mid_batch_queue_it_again_and_each_item_is_read_once(app, clerk_token, consumer,
+                                                                                 monkeypatch):
+    """Each job process that starts queues the unfinished batches again, items being read by others included;
+    a job for an item already recorded, or being read by a live job, returns without reading it."""
+    reads = Counter()
+
+    def slow_analyse_image(data: bytes, source: str, **options):
+        reads[source] += 1
+        time.sleep(0.2)  # long enough for the other consumer's jobs to find the item queued and in hand
+        return analyse_image(data, source, **options)
+
+    monkeypatch.setattr(service.batches, "analyse_image", slow_analyse_image)
+    batch_id = post_batch(app, clerk_token, zip_bytes({f"{index}.png": image_bytes() for index in range(8)})).json["id"]
+    consumer(app, workers=2)
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while api_get(app, clerk_token, f"/batches/{batch_id}").json["done"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    consumer(app, workers=2)  # the rest are queued, two of them in hand
+    status = wait_until_finished(app, clerk_token, batch_id)
+    assert (status["state"], status["total"], status["done"]) == ("done", 8, 8)
+    assert reads == {f"cards.zip!/{index}.png": 1 for index in range(8)}
 
 
 def test_a_cancelled_batch_checks_nothing_more(app, clerk_token, openapi):
