@@ -1,7 +1,8 @@
 """A batch's results as downloads: JSONL (the verdict contract plus `origin`), CSV and XLSX.
 
 One row per item that has an outcome, in the upload's order: its origin, state, verdict, the codes
-of its findings and a link to its check's page. The spreadsheets carry no field values, so no
+of its findings, a link to its check's page and its timings (milliseconds spent reading and judging
+it, and when it was recorded). The spreadsheets carry no field values, so no
 holder's name or number leaves in them; the JSONL is what the API returns for each check.
 """
 
@@ -24,7 +25,7 @@ from service.models import Batch, BatchItem, ItemState
 
 FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-COLUMNS = ("item", "origin", "state", "verdict", "kind", "findings", "error", "page")
+COLUMNS = ("item", "origin", "state", "verdict", "kind", "findings", "error", "page", "elapsed_ms", "finished_at")
 CANCELLED = {"code": "cancelled", "message": "The batch was cancelled before this item was checked."}
 # A spreadsheet runs a cell starting with one of these as a formula; an archive's member names are
 # the uploader's to choose, so such text is prefixed with an apostrophe (OWASP CSV injection).
@@ -37,21 +38,30 @@ class ResultRow:
     page: str | None  # the check's page, absolute
 
     def line(self) -> dict[str, Any]:
-        """The JSONL line: a done item's contract with its check's id, or why it has none."""
+        """The JSONL line: a done item's contract with its check's id, or why it has none; with its timings."""
         item = self.item
         if item.check is not None:
-            return {**item.check.to_contract(), "origin": item.origin, "state": item.state, "page": self.page}
+            return {**item.check.to_contract(), "origin": item.origin, "state": item.state, "page": self.page,
+                    **self.timings()}
         error = CANCELLED if item.state == ItemState.cancelled else {"code": item.error_code,
                                                                      "message": item.error_message}
-        return {"source": item.origin, "origin": item.origin, "state": item.state, "error": error}
+        return {"source": item.origin, "origin": item.origin, "state": item.state, "error": error, **self.timings()}
+
+    def timings(self) -> dict[str, Any]:
+        """Milliseconds spent reading and judging the item (none for one that failed before it was read),
+        and when it was recorded (none for one cancelled)."""
+        finished_at = self.item.finished_at
+        return {"elapsed_ms": self.item.elapsed_ms, "finished_at": finished_at.isoformat() if finished_at else None}
 
     def cells(self) -> tuple[Any, ...]:
         check = self.item.check
         result = check.result if check is not None and check.result else {}
         findings = " ".join(finding["code"] for finding in result.get("findings", []))
         error = self.item.error_code or ("cancelled" if self.item.state == ItemState.cancelled else "")
+        timings = self.timings()
         return (self.item.seq, spreadsheet_text(self.item.origin), self.item.state, result.get("verdict", ""),
-                result.get("scheme") or "", findings, error, self.page or "")
+                result.get("scheme") or "", findings, error, self.page or "",
+                "" if timings["elapsed_ms"] is None else timings["elapsed_ms"], timings["finished_at"] or "")
 
 
 def result_rows(batch: Batch, page_url: Callable[[int], str]) -> list[ResultRow]:

@@ -307,7 +307,10 @@ def test_a_cancelled_batch_checks_nothing_more(app, clerk_token, openapi):
             complete_item(item_id)
         assert db_session().scalar(select(func.count()).select_from(Check)) == 1
     lines = result_lines(app, clerk_token, batch_id)
+    for line in lines:
+        openapi.validate(line, "BatchResult")
     assert [line["state"] for line in lines] == ["done", "cancelled", "cancelled"]
+    assert lines[0]["elapsed_ms"] >= 0 and [line["finished_at"] for line in lines[1:]] == [None, None]
     assert lines[1]["error"]["code"] == "cancelled"
     assert not (Path(app.config["CERTGUARD_DATA_DIR"]) / "batches" / str(batch_id)).exists()
     again = client.post(f"/api/v1/batches/{batch_id}/cancel", headers={"Authorization": f"Bearer {clerk_token}"})
@@ -335,6 +338,8 @@ def test_results_as_csv_and_xlsx_name_each_item(app, clerk_token, consumer, open
         assert table[0]["verdict"] == first["verdict"] and table[0]["page"] == first["page"]
         assert table[0]["findings"] == " ".join(finding["code"] for finding in first["findings"])
         assert (table[2]["verdict"], table[2]["error"], table[2]["page"]) == ("", "corrupt", "")
+        assert [int(row["elapsed_ms"]) >= 0 for row in table[:2]] == [True, True] and table[2]["elapsed_ms"] == ""
+        assert [row["finished_at"] for row in table] == [checks[origin]["finished_at"] for origin in checks]
     assert api_get(app, clerk_token, f"/batches/{status['id']}/results?format=pdf").status_code == 400
 
 

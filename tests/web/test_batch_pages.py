@@ -86,6 +86,7 @@ def test_a_finished_batch_lists_its_items_and_offers_downloads(app, client, cler
     page = client.get("/batches/1").get_data(as_text=True)
     assert "Cancel batch" not in page
     assert page.count("cards.zip!/scans/") == 2 and 'href="/checks/1"' in page
+    assert len(re.findall(r'<span class="check-meta">\d+\.\d s</span>', page)) == 2  # each item's reading time
     for fmt in ("jsonl", "csv", "xlsx"):
         response = client.get(f"/batches/1/results.{fmt}")
         assert response.status_code == 200
