@@ -7,16 +7,25 @@ happen, and the caller's request fails instead of answering.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import Select, select
 from werkzeug.exceptions import BadRequest, Forbidden
 
+from service.batch_results import spreadsheet_text
 from service.db import db_session
+from service.masking import masked
 from service.models import AuditAction, AuditEvent, Permission, User
 
 MAX_PURPOSE = 500
+CSV_COLUMNS = ("id", "at", "actor", "action", "object_type", "object_id", "ip", "purpose", "detail")
 
 
 def record(action: AuditAction, *, object_type: str | None = None, object_id: int | str | None = None,
@@ -42,16 +51,16 @@ def record(action: AuditAction, *, object_type: str | None = None, object_id: in
     return event
 
 
-def record_view(object_type: str, object_id: int | str, *, reveal: bool, purpose: str | None = None,
-                detail: dict[str, Any] | None = None) -> None:
-    """Record that the acting user views an object's personal data, or, with `reveal`, that its ID and
-    certificate numbers are shown whole, for the purpose they gave.
+def record_access(object_type: str, object_id: int | str, *, reveal: bool, purpose: str | None = None,
+                  detail: dict[str, Any] | None = None, action: AuditAction = AuditAction.view) -> None:
+    """Record that the acting user sees an object's personal data (`action`: a view, or an export such
+    as a printed sheet), or, with `reveal`, sees its ID and certificate numbers whole for the purpose given.
 
     A reveal is refused (Forbidden) to a role without the reveal permission, and (BadRequest) without
     a purpose; nothing is recorded then.
     """
     if not reveal:
-        record(AuditAction.view, object_type=object_type, object_id=object_id, detail=detail)
+        record(action, object_type=object_type, object_id=object_id, detail=detail)
         return
     user = acting_user()
     if user is None or not user.can(Permission.reveal):
@@ -69,3 +78,47 @@ def acting_user() -> User | None:
     if has_request_context() and current_user.is_authenticated:
         return current_user._get_current_object()
     return None
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    action: str | None = None
+    actor: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+
+
+def audit_filters(args: Mapping[str, str]) -> AuditFilters:
+    """The filters in a query string; empty values mean any. ValueError names an unknown action."""
+    action = args.get("action") or None
+    if action is not None and action not in AuditAction.__members__:
+        raise ValueError(f"'action' must be one of {', '.join(AuditAction)}.")
+    return AuditFilters(action, args.get("actor") or None, args.get("object_type") or None,
+                        args.get("object_id") or None)
+
+
+def audit_query(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
+    """The audit rows the filters select, newest first."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    for column, value in ((AuditEvent.action, filters.action), (AuditEvent.actor, filters.actor),
+                          (AuditEvent.object_type, filters.object_type), (AuditEvent.object_id, filters.object_id)):
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+def shown(event: AuditEvent) -> dict[str, Any]:
+    """An audit row as pages, the API and exports show it: any number typed into a purpose masked."""
+    return masked(event.to_dict())
+
+
+def audit_csv(events: Iterable[AuditEvent]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        row = shown(event)
+        row["detail"] = json.dumps(row["detail"], ensure_ascii=False) if row["detail"] is not None else ""
+        writer.writerow(spreadsheet_text(row[name]) if isinstance(row[name], str) else row[name]
+                        for name in CSV_COLUMNS)
+    return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""Masked display of ID and certificate numbers (PIPL: show the least that does the job).
+"""Masked ID and certificate numbers (PIPL: show the least that does the job).
 
 A number keeps its first 6 and last 4 characters, e.g. ``110105********002X``. Pages, API answers
 and exports show `masked` contracts; only a user with the reveal permission, asking with a purpose

@@ -8,7 +8,7 @@ is committed together with its audit row (`service.audit.record`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +34,7 @@ from service.models import (
 )
 from service.registry import add_record
 from verification.facts import RegisterRecord
+from verification.findings import CATALOGUE
 from verification.kinds import Kind
 
 FLAGGED_VERDICTS = ("reject", "suspect")  # in order of severity
@@ -119,6 +120,22 @@ class QueueItem:
     def sort_key(self) -> tuple:
         """Severity first (rejects before suspects), then age (the longest waiting first)."""
         return FLAGGED_VERDICTS.index(self.verdict), self.created_at, self.members[0].check_id
+
+
+def queue_filters(args: Mapping[str, str], kinds: Iterable[str]) -> QueueFilters:
+    """The filters in a query string (`kind`, `code`, `batch`, `state`); empty values mean any.
+    ReviewRefused(400) names a value that cannot be one."""
+    kind, code = args.get("kind") or None, args.get("code") or None
+    state, batch = args.get("state") or "undecided", args.get("batch") or None
+    if kind is not None and kind not in kinds:
+        raise ReviewRefused(400, "invalid_parameter", "'kind' must be a certificate kind's id.")
+    if code is not None and code not in CATALOGUE:
+        raise ReviewRefused(400, "invalid_parameter", "'code' must be a finding code.")
+    if state not in STATE_FILTERS:
+        raise ReviewRefused(400, "invalid_parameter", f"'state' must be one of {', '.join(STATE_FILTERS)}.")
+    if batch is not None and not (batch.isascii() and batch.isdigit()):
+        raise ReviewRefused(400, "invalid_parameter", "'batch' must be a batch's id.")
+    return QueueFilters(kind, code, int(batch) if batch else None, state)
 
 
 def queue(session: Session, filters: QueueFilters) -> tuple[list[QueueItem], dict[str, int]]:

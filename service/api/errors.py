@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from ocr.load import ImageRejected
 from service.api import bp
+from service.review import ReviewRefused
 
 REJECTION_STATUS = {"empty": 422, "corrupt": 422, "too_many_pixels": 422, "unsupported_type": 415, "too_large": 413}
 HTTP_ERROR_CODES = {413: "too_large"}  # otherwise the snake-cased HTTP reason, e.g. "not_found"
@@ -45,3 +46,8 @@ def http_error(error: HTTPException):
         if name.lower() != "content-type":
             response.headers[name] = value
     return response, status
+
+
+@bp.errorhandler(ReviewRefused)
+def review_refused(refused: ReviewRefused):
+    return error_response(refused.status, refused.code, refused.message)

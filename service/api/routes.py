@@ -16,9 +16,9 @@ from service.api.errors import ApiError, error_response
 from service.auth import token_required, visible_checks
 from service.db import db_session
 from service.jobs import enqueue_check
+from service.masking import masked
 from service.models import AuditAction, Check, Permission
 from service.pipeline import fail_check, queue_check, run_check, upload_source
-from service.web.masking import masked
 
 MAX_PAGE = 100
 
@@ -56,7 +56,7 @@ def get_check(check_id: int):
     if check is None:
         abort(404, "There is no such check, or you may not see it.")
     reveal = request.args.get("reveal") in {"1", "true"}
-    audit.record_view("check", check.id, reveal=reveal, purpose=request.args.get("purpose"))
+    audit.record_access("check", check.id, reveal=reveal, purpose=request.args.get("purpose"))
     return check.to_status() if reveal else masked(check.to_status())
 
 

@@ -53,3 +53,31 @@ function followBatch(section) {
 for (const section of document.querySelectorAll("[data-progress-url]")) {
   if (!FINISHED_BATCH.has(section.dataset.state)) followBatch(section);
 }
+
+// The review page draws each finding's region over the photo in the photo's own pixels: the overlay's
+// coordinate system is the image's natural size, known once it has loaded. Labels are a fortieth of its width.
+for (const image of document.querySelectorAll("img[data-regions-for]")) {
+  const regions = document.getElementById(image.dataset.regionsFor);
+  const fit = () => {
+    regions.setAttribute("viewBox", `0 0 ${image.naturalWidth} ${image.naturalHeight}`);
+    regions.style.fontSize = `${Math.max(image.naturalWidth / 40, 12)}px`;
+  };
+  if (image.complete && image.naturalWidth) fit(); else image.addEventListener("load", fit);
+}
+
+// Zoom the photo and its regions together; the viewport scrolls around the enlarged image.
+const ZOOM_STEPS = [1, 1.5, 2, 3, 4];
+for (const viewer of document.querySelectorAll(".viewer")) {
+  let step = 0;
+  viewer.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-zoom]");
+    if (!button) return;
+    const change = {in: 1, out: -1, fit: -ZOOM_STEPS.length}[button.dataset.zoom];
+    step = Math.min(Math.max(step + change, 0), ZOOM_STEPS.length - 1);
+    viewer.style.setProperty("--zoom", ZOOM_STEPS[step]);
+  });
+}
+
+for (const button of document.querySelectorAll("[data-print]")) {
+  button.addEventListener("click", () => window.print());
+}

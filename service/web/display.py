@@ -20,6 +20,7 @@ FIELD_LABELS = {
     "valid_until": ("Valid until", "有效期至"),
     "authority": ("Issued by", "发证机关"),
 }
+REGISTER_FIELDS = ("number", "name", "id_number", "category", "item", "first_issued", "valid_until", "authority")
 VERDICT_EXPLANATIONS = {
     "pass": "Nothing wrong found: the card is consistent with its kind's rules.",
     "suspect": "Something is doubtful: a reviewer should look at the findings below.",
@@ -57,6 +58,27 @@ def field_rows(result: dict[str, Any]) -> list[FieldRow]:
             continue
         rows.append(FieldRow(name, label, label_zh, value, confidence))
     return rows
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One field as read on the card beside the register's value for it."""
+
+    name: str
+    label: str
+    label_zh: str
+    read: str | None
+    held: str | None
+
+    @property
+    def differs(self) -> bool:
+        return self.read is not None and self.held is not None and self.read != self.held
+
+
+def register_rows(result: dict[str, Any], record: dict[str, Any]) -> list[RegisterRow]:
+    """The card's fields beside the register's record, for the fields a register holds."""
+    return [RegisterRow(name, *FIELD_LABELS[name], result["fields"].get(name), record.get(name))
+            for name in REGISTER_FIELDS]
 
 
 def evidence_rows(evidence: dict[str, Any]) -> list[tuple[str, str]]:

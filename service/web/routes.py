@@ -16,6 +16,7 @@ from ocr.load import ImageRejected, load_image
 from service import audit
 from service.auth import authenticate, permission_required, visible_checks
 from service.db import db_session
+from service.masking import mask, mask_numbers, masked
 from service.models import AuditAction, Check, CheckState, Permission
 from service.pipeline import MEDIA_TYPES, get_kinds, run_check, upload_source
 from service.storage import get_storage
@@ -23,7 +24,6 @@ from service.uploads import archive_cap_text
 from service.web import bp
 from service.web.display import evidence_rows, explain, field_rows
 from service.web.forms import CheckForm, LoginForm
-from service.web.masking import mask, mask_numbers, masked
 
 CHECKS_PER_PAGE = 20
 REJECTED_UPLOAD_STATUS = {"unsupported_type": 415, "too_large": 413}  # other rejections: 422
@@ -182,7 +182,7 @@ def audited_view(check: Check, **detail: object) -> bool:
     """Record that the user views `check`; a POST (a page's "Reveal numbers" form) reveals its numbers
     for the purpose given. Returns whether the numbers are to be shown whole."""
     reveal = request.method == "POST"
-    audit.record_view("check", check.id, reveal=reveal, purpose=request.form.get("purpose"), detail=detail or None)
+    audit.record_access("check", check.id, reveal=reveal, purpose=request.form.get("purpose"), detail=detail or None)
     return reveal
 
 

@@ -1,9 +1,9 @@
-"""Masking of ID and certificate numbers on the pages: first 6 and last 4 characters only."""
+"""Masking of ID and certificate numbers in pages, API answers and exports: first 6 and last 4 characters only."""
 
 from __future__ import annotations
 
+from service.masking import mask, mask_numbers, masked
 from service.web.display import evidence_rows
-from service.web.masking import mask, mask_numbers, masked
 
 
 def test_numbers_keep_their_first_six_and_last_four_characters():
