@@ -7,10 +7,7 @@ happen, and the caller's request fails instead of answering.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,13 +16,11 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 from werkzeug.exceptions import BadRequest, Forbidden
 
-from service.batch_results import spreadsheet_text
 from service.db import db_session
 from service.masking import masked
 from service.models import AuditAction, AuditEvent, Permission, User
 
 MAX_PURPOSE = 500
-CSV_COLUMNS = ("id", "at", "actor", "action", "object_type", "object_id", "ip", "purpose", "detail")
 
 
 def record(action: AuditAction, *, object_type: str | None = None, object_id: int | str | None = None,
@@ -110,15 +105,3 @@ def audit_query(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
 def shown(event: AuditEvent) -> dict[str, Any]:
     """An audit row as pages, the API and exports show it: any number typed into a purpose masked."""
     return masked(event.to_dict())
-
-
-def audit_csv(events: Iterable[AuditEvent]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        row = shown(event)
-        row["detail"] = json.dumps(row["detail"], ensure_ascii=False) if row["detail"] is not None else ""
-        writer.writerow(spreadsheet_text(row[name]) if isinstance(row[name], str) else row[name]
-                        for name in CSV_COLUMNS)
-    return buffer.getvalue()

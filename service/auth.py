@@ -113,9 +113,8 @@ def permission_required(permission: Permission) -> Callable:
     return decorator
 
 
-def token_required(*granted: Permission | Role) -> Callable:
-    """For the API: 401 without a valid bearer token, 403 unless its user's role grants the permission
-    (or, for the batch routes until they name Permission.batch, is one of the roles) in `granted`.
+def token_required(permission: Permission) -> Callable:
+    """For the API: 401 without a valid bearer token, 403 unless its user's role grants `permission`.
 
     The authenticated user is in `g.api_user`.
     """
@@ -128,7 +127,7 @@ def token_required(*granted: Permission | Role) -> Callable:
             if user is None:
                 raise Unauthorized("A valid API token is required (Authorization: Bearer <token>).",
                                    www_authenticate=WWWAuthenticate("bearer"))
-            if not any(user.can(need) if isinstance(need, Permission) else user.role == need for need in granted):
+            if not user.can(permission):
                 abort(403, f"The role {user.role!r} may not do this.")
             g.api_user = user
             return view(*args, **kwargs)
@@ -138,29 +137,9 @@ def token_required(*granted: Permission | Role) -> Callable:
     return decorator
 
 
-def roles_required(*roles: str) -> Callable:
-    """For the batch pages until they name Permission.batch: `permission_required` by role."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 def roles_with(permission: Permission) -> tuple[Role, ...]:
-    """The roles whose permissions include `permission`, for messages and documents that name them."""
+    """The roles whose permissions include `permission`."""
     return tuple(role for role, granted in ROLE_PERMISSIONS.items() if permission in granted)
-
-
-# Until the batch routes name Permission.batch (their files are being edited elsewhere right now).
-BATCH_ROLES = roles_with(Permission.batch)
 
 
 def visible_checks(user: User) -> Select[tuple[Check]]:

@@ -2,8 +2,10 @@
 
 One row per item that has an outcome, in the upload's order: its origin, state, verdict, the codes
 of its findings, a link to its check's page and its timings (milliseconds spent reading and judging
-it, and when it was recorded). The spreadsheets carry no field values, so no
-holder's name or number leaves in them; the JSONL is what the API returns for each check.
+it, and when it was recorded). The spreadsheets carry no field values, so no holder's name leaves in
+them; the JSONL is what the API returns for each check. ID and certificate numbers are masked in
+every format, origins included (a scan may be named after its holder's number), and every download
+is audited as an export.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from service import audit
 from service.db import db_session
-from service.models import Batch, BatchItem, ItemState
+from service.masking import mask_numbers, masked
+from service.models import AuditAction, Batch, BatchItem, ItemState
 
 FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -59,7 +63,8 @@ class ResultRow:
         findings = " ".join(finding["code"] for finding in result.get("findings", []))
         error = self.item.error_code or ("cancelled" if self.item.state == ItemState.cancelled else "")
         timings = self.timings()
-        return (self.item.seq, spreadsheet_text(self.item.origin), self.item.state, result.get("verdict", ""),
+        return (self.item.seq, spreadsheet_text(mask_numbers(self.item.origin)), self.item.state,
+                result.get("verdict", ""),
                 result.get("scheme") or "", findings, error, self.page or "",
                 "" if timings["elapsed_ms"] is None else timings["elapsed_ms"], timings["finished_at"] or "")
 
@@ -77,7 +82,7 @@ def spreadsheet_text(text: str) -> str:
 
 
 def jsonl_text(rows: list[ResultRow]) -> str:
-    return "".join(json.dumps(row.line(), ensure_ascii=False) + "\n" for row in rows)
+    return "".join(json.dumps(masked(row.line()), ensure_ascii=False) + "\n" for row in rows)
 
 
 def csv_text(rows: list[ResultRow]) -> str:
@@ -105,7 +110,10 @@ def results_response(batch: Batch, fmt: str) -> Response:
     (ArchiveLimits.max_items), a few megabytes of JSON at most."""
     rows = result_rows(batch, lambda check_id: url_for("web.check_result", check_id=check_id, _external=True))
     body = {"jsonl": jsonl_text, "csv": csv_text, "xlsx": xlsx_bytes}[fmt](rows)
+    audit.record(AuditAction.export, object_type="batch", object_id=batch.id,
+                 detail={"format": fmt, "checks": [row.item.check_id for row in rows if row.item.check_id]})
     response = Response(body, content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}-results.{fmt}"'
     response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

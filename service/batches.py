@@ -41,6 +41,7 @@ from werkzeug.datastructures import FileStorage
 from ocr.load import ImageRejected
 from service.archives import HEAD_BYTES, ArchiveItem, ArchiveLimits, ArchiveRejected, expand, sniff_archive
 from service.db import db_session
+from service.masking import mask_numbers
 from service.models import Batch, BatchItem, BatchState, ItemState, User, utcnow
 from service.pipeline import Analysis, analyse_image, new_check, settle_check, upload_source
 
@@ -149,7 +150,7 @@ def create_batch(upload: FileStorage, *, user: User) -> Batch:
     except OSError:
         refuse_batch(batch, "internal", "The upload could not be kept.", "upload")
         raise
-    log.info("batch %d: %s queued", batch.id, batch.source)
+    log.info("batch %d: %s queued", batch.id, mask_numbers(batch.source))  # a file may be named after a holder
     return batch
 
 

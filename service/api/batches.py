@@ -7,16 +7,17 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.api import bp
 from service.api.errors import ApiError, error_response
-from service.auth import BATCH_ROLES, token_required
+from service.auth import token_required
 from service.batch_results import FORMATS, results_response
 from service.batches import batch_or_404, cancel_batch, submit_batch
 from service.jobs import enqueue_batch
-from service.models import BatchState
+from service.masking import masked
+from service.models import BatchState, Permission
 from service.uploads import archive_cap_text
 
 
 @bp.post("/batches", endpoint="create_batch")
-@token_required(*BATCH_ROLES)
+@token_required(Permission.batch)
 def create_batch_view():
     """Keep the upload in the multipart field `archive` and queue it: 202 with the batch's id."""
     try:
@@ -32,24 +33,24 @@ def create_batch_view():
 
 
 @bp.get("/batches/<int:batch_id>")
-@token_required(*BATCH_ROLES)
+@token_required(Permission.batch)
 def get_batch(batch_id: int):
     """State and counts: `total` is null until the upload has been read."""
-    return batch_or_404(batch_id).to_status()
+    return masked(batch_or_404(batch_id).to_status())
 
 
 @bp.post("/batches/<int:batch_id>/cancel", endpoint="cancel_batch")
-@token_required(*BATCH_ROLES)
+@token_required(Permission.batch)
 def cancel_batch_view(batch_id: int):
     """Stop a queued or running batch; items already checked keep their results. 409 once finished."""
     batch = batch_or_404(batch_id)
     if not cancel_batch(batch):
         raise ApiError(409, "already_finished", f"The batch is already {batch.state}.")
-    return batch.to_status()
+    return masked(batch.to_status())
 
 
 @bp.get("/batches/<int:batch_id>/results")
-@token_required(*BATCH_ROLES)
+@token_required(Permission.batch)
 def batch_results(batch_id: int):
     """One line (or row) per item with an outcome so far: JSONL by default, `format=csv` or `xlsx`."""
     fmt = request.args.get("format", "jsonl")

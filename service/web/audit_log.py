@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterable
 from dataclasses import asdict
 
 from flask import Response, abort, render_template, request
 
 from service import audit
-from service.audit import audit_csv, audit_filters, audit_query, shown
+from service.audit import audit_filters, audit_query, shown
 from service.auth import permission_required
+from service.batch_results import spreadsheet_text
 from service.db import db_session
-from service.models import AuditAction, Permission
+from service.models import AuditAction, AuditEvent, Permission
 from service.web import bp
 
 AUDIT_PAGE = 100
+CSV_COLUMNS = ("id", "at", "actor", "action", "object_type", "object_id", "ip", "purpose", "detail")
 
 
 @bp.get("/audit")
@@ -51,3 +57,15 @@ def filters_or_400() -> audit.AuditFilters:
 
 def chosen(filters: audit.AuditFilters) -> dict[str, str]:
     return {name: value for name, value in asdict(filters).items() if value is not None}
+
+
+def audit_csv(events: Iterable[AuditEvent]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        row = shown(event)
+        row["detail"] = json.dumps(row["detail"], ensure_ascii=False) if row["detail"] is not None else ""
+        writer.writerow(spreadsheet_text(row[name]) if isinstance(row[name], str) else row[name]
+                        for name in CSV_COLUMNS)
+    return buffer.getvalue()

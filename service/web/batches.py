@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ocr.load import ImageRejected
-from service.auth import BATCH_ROLES, roles_required
+from service.auth import permission_required
 from service.batch_results import FORMATS, results_response
 from service.batches import batch_or_404, cancel_batch, submit_batch
 from service.db import db_session
 from service.jobs import enqueue_batch
-from service.models import Batch, BatchItem
+from service.masking import masked
+from service.models import Batch, BatchItem, Permission
 from service.uploads import archive_cap_text
 from service.web import bp
 from service.web.forms import BatchForm
@@ -21,18 +22,16 @@ from service.web.routes import REJECTED_UPLOAD_STATUS
 
 BATCHES_SHOWN = 20
 
-bp.add_app_template_global(BATCH_ROLES, "batch_roles")  # the header shows "Batches" to these roles
-
 
 @bp.get("/batches")
-@roles_required(*BATCH_ROLES)
+@permission_required(Permission.batch)
 def batches():
     """The upload form and the latest batches."""
     return render_batches(BatchForm())
 
 
 @bp.post("/batches", endpoint="create_batch")
-@roles_required(*BATCH_ROLES)
+@permission_required(Permission.batch)
 def create_batch_view():
     """Keep the upload, queue it and go to its page (a batch the queue failed shows why); an upload that
     cannot start a batch stays on the form."""
@@ -48,7 +47,7 @@ def create_batch_view():
 
 
 @bp.get("/batches/<int:batch_id>")
-@roles_required(*BATCH_ROLES)
+@permission_required(Permission.batch)
 def batch(batch_id: int):
     """A batch's progress (kept current by certguard.js), its items and its downloads."""
     shown = batch_or_404(batch_id)
@@ -58,14 +57,14 @@ def batch(batch_id: int):
 
 
 @bp.get("/batches/<int:batch_id>/progress")
-@roles_required(*BATCH_ROLES)
+@permission_required(Permission.batch)
 def batch_progress(batch_id: int):
     """What the progress bar polls: state and counts, as the API reports them."""
-    return batch_or_404(batch_id).to_status()
+    return masked(batch_or_404(batch_id).to_status())
 
 
 @bp.post("/batches/<int:batch_id>/cancel", endpoint="cancel_batch")
-@roles_required(*BATCH_ROLES)
+@permission_required(Permission.batch)
 def cancel_batch_view(batch_id: int):
     """Cancel (POST with the CSRF token); cancelling a finished batch changes nothing."""
     cancel_batch(batch_or_404(batch_id))
@@ -73,7 +72,7 @@ def cancel_batch_view(batch_id: int):
 
 
 @bp.get("/batches/<int:batch_id>/results.<fmt>")
-@roles_required(*BATCH_ROLES)
+@permission_required(Permission.batch)
 def batch_results(batch_id: int, fmt: str):
     if fmt not in FORMATS:
         abort(404)

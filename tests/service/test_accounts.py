@@ -1,4 +1,4 @@
-"""Accounts: hashed passwords, hashed API tokens, roles on pages, and the first administrator."""
+"""Accounts: hashed passwords, hashed API tokens, permissions on pages, and the first administrator."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from service.auth import authenticate, bootstrap_admin, create_user, issue_token, roles_required, user_for_token
+from service.auth import authenticate, bootstrap_admin, create_user, issue_token, permission_required, user_for_token
 from service.db import db_session
-from service.models import ApiToken, User
+from service.models import ApiToken, Permission, User
 
 
 def test_passwords_are_hashed_and_checked(db_app):
@@ -66,8 +66,8 @@ def test_no_administrator_is_invented_when_people_can_log_in(app):
         assert db_session().scalars(select(User).where(User.username == "admin")).first() is None
 
 
-def test_pages_need_a_login_then_the_role(app, make_user, login):
-    app.add_url_rule("/only-supervisors", "only_supervisors", roles_required("supervisor")(lambda: "ok"))
+def test_pages_need_a_login_then_the_permission(app, make_user, login):
+    app.add_url_rule("/only-supervisors", "only_supervisors", permission_required(Permission.assign)(lambda: "ok"))
     anonymous, inspector, supervisor = app.test_client(), app.test_client(), app.test_client()
     make_user("ines", "inspector")
     make_user("sam", "supervisor")

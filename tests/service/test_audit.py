@@ -4,13 +4,16 @@ act whose row cannot be written does not happen."""
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
+from card_readings import reading
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from service.audit import record
 from service.auth import create_user
+from service.batches import complete_item, expand_batch
 from service.db import db_session
 from service.models import AuditAction, AuditEvent
 
@@ -102,3 +105,23 @@ def test_a_view_that_cannot_be_audited_shows_nothing(audit_unwritable, make_toke
     response = app.test_client().get("/api/v1/checks", headers=bearer(token))
     assert response.status_code == 500
     assert "items" not in response.get_data(as_text=True)
+
+
+def test_batch_result_downloads_are_audited_exports(app, make_token, png, reads):
+    token = make_token("clerk", username="zhao")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a.png", png)
+    reads["cards.zip!/a.png"] = reading()
+    client = app.test_client()
+    batch = client.post("/api/v1/batches", headers=bearer(token),
+                        data={"archive": (io.BytesIO(archive.getvalue()), "cards.zip")},
+                        content_type="multipart/form-data").json["id"]
+    with app.app_context():
+        expand_batch(batch, hand_out=complete_item)
+    for fmt in ("jsonl", "csv", "xlsx"):
+        assert client.get(f"/api/v1/batches/{batch}/results?format={fmt}", headers=bearer(token)).status_code == 200
+    exports = [row for row in audit_rows(app) if row.action == "export"]
+    assert [(row.actor, row.object_type, row.object_id, row.detail["format"]) for row in exports] == [
+        ("zhao", "batch", str(batch), fmt) for fmt in ("jsonl", "csv", "xlsx")]
+    assert all(len(row.detail["checks"]) == 1 for row in exports)
