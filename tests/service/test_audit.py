@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from card_readings import reading
@@ -15,7 +16,7 @@ from service.audit import record
 from service.auth import create_user
 from service.batches import complete_item, expand_batch
 from service.db import db_session
-from service.models import AuditAction, AuditEvent
+from service.models import AuditAction, AuditEvent, Batch
 
 
 def audit_rows(app) -> list[AuditEvent]:
@@ -125,3 +126,15 @@ def test_batch_result_downloads_are_audited_exports(app, make_token, png, reads)
     assert [(row.actor, row.object_type, row.object_id, row.detail["format"]) for row in exports] == [
         ("zhao", "batch", str(batch), fmt) for fmt in ("jsonl", "csv", "xlsx")]
     assert all(len(row.detail["checks"]) == 1 for row in exports)
+
+
+def test_an_export_that_cannot_be_audited_sends_no_file(audit_unwritable, make_token):
+    app = audit_unwritable
+    token = make_token("clerk", app=app)
+    with app.app_context():
+        batch = Batch(user_id=1, source="cards.zip", as_of=date(2026, 11, 24), state="done", total=0)
+        db_session().add(batch)
+        db_session().commit()
+    response = app.test_client().get(f"/api/v1/batches/{batch.id}/results?format=csv", headers=bearer(token))
+    assert response.status_code == 500 and "origin" not in response.get_data(as_text=True)
+    assert "Content-Disposition" not in response.headers
