@@ -196,11 +196,13 @@ def test_the_referral_sheet_names_the_authority_the_query_site_and_the_evidence(
         assert (reveal.purpose, reveal.detail) == ("letter to 西城区应急管理局", {"document": "referral sheet"})
 
 
-def test_only_flagged_checks_have_an_item_page(client, flagged, as_role):
-    passed = flagged(verdict="pass", codes=())
+def test_only_flagged_checks_have_an_item_page_and_their_result_page_links_it(client, flagged, as_role):
+    passed, suspect = flagged(verdict="pass", codes=()), flagged()
     as_role("reviewer")
     assert client.get(f"/review/checks/{passed.id}").status_code == 404
     assert client.get("/review/checks/999").status_code == 404
+    assert f'href="/review/checks/{suspect.id}"' in page_text(client.get(f"/checks/{suspect.id}"))
+    assert "Review this check" not in page_text(client.get(f"/checks/{passed.id}"))
 
 
 def test_admins_browse_filter_and_export_the_audit_trail_masked(app, client, flagged, as_role, make_user, login):
