@@ -52,3 +52,14 @@ def test_tampering_makes_the_verdict_suspect():
     reading = replace(genuine("special_operation"), traces=traces(number={"ink_contrast": 0.3}))
     report = verify(reading, context("special_operation"))
     assert "TAMPERING" in [f.code for f in report.findings] and report.verdict == "suspect"
+
+
+def test_shade_over_neighbouring_values_is_not_a_paste():
+    """Two values side by side both faint, or both on tinted paper: lighting, which touches neighbours
+    alike; the same on one value alone is flagged."""
+    faint = {"ink_contrast": 0.8 * FAINT_INK * 0.9}
+    assert [f.evidence["field"] for f in tampering(traces(item=faint))] == ["item"]
+    assert tampering(traces(item=faint, valid_until=faint)) == []
+    tinted = {"paper_shift": 0.5 + PAPER_SHIFT + 1}
+    assert [f.evidence["field"] for f in tampering(traces(item=tinted))] == ["item"]
+    assert tampering(traces(item=tinted, valid_until=tinted)) == []

@@ -2,7 +2,8 @@
 
 A pasted patch with retyped characters shows as ink far fainter than the card's other values, or as
 paper of another colour than the ring around it. Each value is compared with the card's own other
-values, so lighting, paper tint and capture damage that touch the whole card cancel out. Values
+values, so lighting, paper tint and capture damage that touch the whole card cancel out, and with
+its nearest values, so shade that falls across one part of a photo does too. Values
 under a seal are not judged on their paper (the seal's pink halo is not a patch). The thresholds sit
 beyond what genuine cards showed in every capture condition, because a false TAMPERING on a genuine
 card costs an inspector's trust; the bench reports how many pasted patches that lets through.
@@ -10,6 +11,7 @@ card costs an inspector's trust; the bench reports how many pasted patches that 
 
 from __future__ import annotations
 
+from math import hypot
 from statistics import median
 
 from ocr.forensics import FieldTraces
@@ -23,24 +25,44 @@ PAPER_SHIFT = 6.0
 """A value whose paper differs from its ring by this many ΔE more than the other values' do is suspect."""
 MIN_PEERS = 3
 """Fewer other measured values than this give no baseline to compare with."""
+NEAR_TIE = 1.25
+"""Peers at most this many times the nearest one's distance count as nearest too."""
 
 
 def overlaps(box: Box, other: Box) -> bool:
-    return box.x < other.x + other.w and other.x < box.x + box.w and box.y < other.y + other.h and other.y < box.y + box.h
+    return (box.x < other.x + other.w and other.x < box.x + box.w
+            and box.y < other.y + other.h and other.y < box.y + box.h)
+
+
+def distance(box: Box, other: Box) -> float:
+    """Between the boxes' centres, in pixels."""
+    return hypot(box.x + box.w / 2 - other.x - other.w / 2, box.y + box.h / 2 - other.y - other.h / 2)
+
+
+def nearest(box: Box, peers: list[FieldTraces]) -> list[FieldTraces]:
+    """The peers closest to `box`: the nearest one and any as near (within NEAR_TIE), such as the
+    values above and below in an evenly spaced column."""
+    distances = [distance(box, p.box) for p in peers]
+    closest = min(distances)
+    return [p for p, d in zip(peers, distances, strict=True) if d <= closest * NEAR_TIE]
 
 
 def oddities(traces: FieldTraces, peers: list[FieldTraces], sealed: bool) -> dict[str, float]:
-    """The measurements in which `traces` stands apart from `peers`, with their values."""
+    """The measurements in which `traces` stands apart both from the median of `peers` and from each
+    of its nearest peers: light and shade change smoothly across a photo and touch neighbours alike,
+    a pasted patch is one value's own."""
     found: dict[str, float] = {}
-    contrasts = [p.ink_contrast for p in peers if p.ink_contrast is not None]
-    if traces.ink_contrast is not None and len(contrasts) >= MIN_PEERS:
-        ratio = traces.ink_contrast / max(median(contrasts), 1e-6)
-        if ratio <= FAINT_INK:
+    inked = [p for p in peers if p.ink_contrast is not None]
+    if traces.ink_contrast is not None and len(inked) >= MIN_PEERS:
+        ratio = traces.ink_contrast / max(median(p.ink_contrast for p in inked), 1e-6)
+        local = max(traces.ink_contrast / max(p.ink_contrast, 1e-6) for p in nearest(traces.box, inked))
+        if max(ratio, local) <= FAINT_INK:
             found["ink_contrast_ratio"] = round(ratio, 2)
-    shifts = [p.paper_shift for p in peers if p.paper_shift is not None]
-    if not sealed and traces.paper_shift is not None and len(shifts) >= MIN_PEERS:
-        excess = traces.paper_shift - median(shifts)
-        if excess >= PAPER_SHIFT:
+    papered = [p for p in peers if p.paper_shift is not None]
+    if not sealed and traces.paper_shift is not None and len(papered) >= MIN_PEERS:
+        excess = traces.paper_shift - median(p.paper_shift for p in papered)
+        local = min(traces.paper_shift - p.paper_shift for p in nearest(traces.box, papered))
+        if min(excess, local) >= PAPER_SHIFT:
             found["paper_shift_excess"] = round(excess, 2)
     return found
 
