@@ -104,7 +104,7 @@ def create_check():
     upload = form.image.data
     try:
         check = run_check(upload.read(), source=upload_source(upload.filename),
-                          original_name=upload.filename or None, user=current_user)
+                          original_name=upload.filename or None, user=current_user, unit_id=form.remember_unit())
     except ImageRejected as rejected:
         form.image.errors.append(rejected.message)
         return render_template("web/check.html", form=form), REJECTED_UPLOAD_STATUS.get(rejected.code, 422)
