@@ -60,3 +60,7 @@ class DistrictForm(FlaskForm):
 class UnitForm(FlaskForm):
     district = SelectField("District 区县")  # choices: the districts
     name = StringField("Unit name 单位名称", validators=[DataRequired(), Length(max=Unit.name.type.length)])
+
+
+class LedgerForm(FlaskForm):
+    workbook = FileField("Ledger workbook (.xlsx)", validators=[FileRequired("Choose the unit's ledger (.xlsx).")])
