@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from service.web import batches, districts, ledgers, routes  # noqa: E402,F401  (registers the views on bp)
+from service.web import batches, districts, ledgers, reports, routes  # noqa: E402,F401  (registers the views on bp)

@@ -1,14 +1,17 @@
 """The forms on the site. Flask-WTF adds and checks the CSRF token on each."""
 
+from decimal import Decimal
+
 from flask import session
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, SelectField, StringField, ValidationError
-from wtforms.validators import DataRequired, Length
+from wtforms import DecimalField, IntegerField, PasswordField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from service.db import db_session
 from service.districts import NameRefused, unit_choices, unit_from_field
 from service.models import District, Unit
+from service.reports.forms import ReportForm
 
 LAST_UNIT = "unit_id"  # the session remembers the unit last picked: an inspector checks many cards at one site
 
@@ -64,3 +67,28 @@ class UnitForm(FlaskForm):
 
 class LedgerForm(FlaskForm):
     workbook = FileField("Ledger workbook (.xlsx)", validators=[FileRequired("Choose the unit's ledger (.xlsx).")])
+
+
+def figures_form(form: ReportForm, districts: list[District], stored: dict[int, dict[str, Decimal]]) -> FlaskForm:
+    """A form with one input per district and entered column of `form`, preset to the stored figures.
+
+    Built per request (WTForms' way to vary fields): the districts are data. An empty input clears a figure.
+    """
+
+    class FiguresForm(FlaskForm):
+        pass
+
+    for district in districts:
+        for column in form.entered_columns:
+            field_class = DecimalField if column.decimals else IntegerField
+            options = {"places": column.decimals} if column.decimals else {}
+            value = stored.get(district.id, {}).get(column.key)
+            setattr(FiguresForm, figure_field(district.id, column.key), field_class(
+                f"{district.name} {column.header}", validators=[Optional(), NumberRange(min=0, max=10**9)],
+                default=value if value is None or column.decimals else int(value),
+                render_kw={"min": 0, "step": f"{10 ** -column.decimals:g}" if column.decimals else 1}, **options))
+    return FiguresForm()
+
+
+def figure_field(district_id: int, key: str) -> str:
+    return f"d{district_id}_{key}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -17,6 +16,7 @@ from service.auth import authenticate, permission_required, visible_checks
 from service.db import db_session
 from service.models import AuditAction, Check, CheckState, Permission
 from service.pipeline import MEDIA_TYPES, get_kinds, run_check, upload_source
+from service.reports.periods import LOCAL_TIMEZONE
 from service.storage import get_storage
 from service.uploads import archive_cap_text
 from service.web import bp
@@ -26,7 +26,6 @@ from service.web.masking import mask, mask_numbers
 
 CHECKS_PER_PAGE = 20
 REJECTED_UPLOAD_STATUS = {"unsupported_type": 415, "too_large": 413}  # other rejections: 422
-DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")  # China has one time zone; stored times are UTC
 SERVED_MEDIA_TYPES = frozenset(MEDIA_TYPES.values())
 
 ERROR_EXPLANATIONS = {
@@ -58,7 +57,7 @@ def kind_name_filter(scheme: str | None) -> str:
 @bp.app_template_filter("when")
 def when_filter(moment: datetime) -> str:
     """A stored UTC time as the local time people on site read it."""
-    return moment.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.route("/login", methods=["GET", "POST"])
