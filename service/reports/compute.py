@@ -23,7 +23,7 @@ from service.ledger import get_posts
 from service.models import Check, CheckState, District, FindingCode, LedgerEntry, Unit
 from service.reports.figures import entered_figures
 from service.reports.forms import ReportForm, Source
-from service.reports.periods import LOCAL_TIMEZONE, Period, local_today
+from service.reports.periods import LOCAL_TIMEZONE, Period, last_month, local_today, parse_period
 from service.review import confirmed_counterfeits
 
 Value = int | Decimal | None
@@ -84,6 +84,13 @@ def campaign_start(session: Session) -> date:
         return date.fromisoformat(configured)
     first = session.scalar(select(func.min(Check.created_at)).where(Check.unit_id.is_not(None)))
     return first.astimezone(LOCAL_TIMEZONE).date() if first else local_today()
+
+
+def resolve_period(session: Session, text: str | None) -> Period:
+    """The period `text` names (service.reports.periods), last month when it names none; PeriodError if wrong."""
+    if not text:
+        return last_month()
+    return parse_period(text, today=local_today(), campaign_start=campaign_start(session))
 
 
 def fill_form(session: Session, form: ReportForm, period: Period, *, filed_on: date | None = None) -> FormTable:

@@ -14,11 +14,11 @@ from service.db import db_session
 from service.districts import all_districts
 from service.models import Permission
 from service.reports.charts import dashboard_charts
-from service.reports.compute import campaign_start, fill_form
+from service.reports.compute import fill_form, resolve_period
 from service.reports.export import CONTENT_TYPES, download_response
 from service.reports.figures import entered_figures, save_figures
 from service.reports.forms import FORMS, SOURCE_LABELS
-from service.reports.periods import Period, PeriodError, last_month, local_today, parse_month, parse_period
+from service.reports.periods import Period, PeriodError, last_month, parse_month
 from service.web import bp
 from service.web.forms import figure_field, figures_form
 
@@ -81,10 +81,8 @@ def requested_period() -> Period:
     text = request.args.get("period")
     if not text and request.args.get("first") and request.args.get("last"):
         text = f"{request.args['first']}..{request.args['last']}"
-    if not text:
-        return last_month()
     try:
-        return parse_period(text, today=local_today(), campaign_start=campaign_start(db_session()))
+        return resolve_period(db_session(), text)
     except PeriodError as refused:
         abort(400, str(refused))
 
