@@ -6,6 +6,7 @@ chart comes with its figures as a table, for screen readers and for copying.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +19,8 @@ from service.reports.periods import Period, month_period
 
 MONTHS_SHOWN = 12
 PALETTE = ("#0b5cad", "#b3261e", "#1d7a35", "#8a5a00", "#6a3d9a", "#00838f", "#c2185b", "#5f6b76")
-WIDTH, PLOT_HEIGHT, LEFT, TOP, BOTTOM = 640, 220, 44, 16, 28
+WIDTH, PLOT_HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 220, 44, 24, 16, 28
+TICKS = 4
 BAR_HEIGHT, LABEL_WIDTH = 22, 170
 
 
@@ -88,8 +90,9 @@ def svg(title: str, height: int, body: list[str]) -> Markup:
 
 
 def line_chart(title: str, labels: list[str], series: list[tuple[str, list[int]]]) -> Markup:
-    top = nice_ceiling(max([1, *(value for _, values in series for value in values)]))
-    plot_width = WIDTH - LEFT - 16
+    highest = max([1, *(value for _, values in series for value in values)])
+    top = TICKS * nice_ceiling(math.ceil(highest / TICKS))  # whole-number ticks
+    plot_width = WIDTH - LEFT - RIGHT
     step = plot_width / max(len(labels) - 1, 1)
 
     def x(index: int) -> float:
@@ -99,10 +102,10 @@ def line_chart(title: str, labels: list[str], series: list[tuple[str, list[int]]
         return TOP + PLOT_HEIGHT * (1 - value / top)
 
     body = []
-    for tick in range(5):
-        value = top * tick / 4
-        body.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - 16}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
-                    f'<text class="axis" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>')
+    for tick in range(TICKS + 1):
+        value = top * tick // TICKS
+        body.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
+                    f'<text class="axis" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value}</text>')
     for index, label in enumerate(labels):
         body.append(f'<text class="axis" x="{x(index):.1f}" y="{TOP + PLOT_HEIGHT + 18}" text-anchor="middle">'
                     f'{escape(label[2:])}</text>')
