@@ -27,10 +27,10 @@ from service.reports.periods import LOCAL_TIMEZONE, Period, last_month, local_to
 from service.review import confirmed_counterfeits
 
 Value = int | Decimal | None
-# The campaign categories of a confirmed counterfeit, by the Form A column that counts them.
-FORGED = ("forged", "altered", "impersonated")
-CATEGORY_COLUMNS = {**dict.fromkeys(FORGED, "forged"), "lent": "lent", "expired": "expired",
-                    "unlicensed": "unlicensed"}
+# The campaign categories of a confirmed counterfeit (service.review) by the count they add to; 过期 is
+# counted with the checks that found the card expired, so that a certificate counts once.
+CATEGORY_COUNTS = {"forged": "forged", "altered": "forged", "impersonated": "forged", "lent": "lent",
+                   "unlicensed": "unlicensed"}
 # One certificate however often it was checked: its kind and number; a check whose number was not read alone.
 CERTIFICATE = case((Check.number.is_not(None), Check.scheme + ":" + Check.number),
                    else_="check:" + cast(Check.id, String))
@@ -96,7 +96,7 @@ def resolve_period(session: Session, text: str | None) -> Period:
 def fill_form(session: Session, form: ReportForm, period: Period, *, filed_on: date | None = None) -> FormTable:
     """The form for `period`: every district's row in the order added, then the total."""
     districts = session.execute(select(District.id, District.name).order_by(District.id)).all()
-    counted = count_form_a(session, period)
+    counted = count_figures(session, period)
     entered = entered_figures(session, form.id, period.months())
     rows = [FormRow(name, row_values(form, counted[district_id], entered[district_id]))
             for district_id, name in districts]
@@ -111,8 +111,7 @@ def fill_form(session: Session, form: ReportForm, period: Period, *, filed_on: d
 
 
 def row_values(form: ReportForm, counted: dict[str, int], entered: dict[str, Decimal]) -> dict[str, Value]:
-    """A row's cells from its counts and entered figures: Form A's, or Form B's (whose only count is
-    the fakes seized, Form A's 伪造涂改冒用)."""
+    """A row's cells from its counts and entered figures."""
     values: dict[str, Value] = {}
     for column in form.columns:
         if column.key == "check_rate":
@@ -120,7 +119,7 @@ def row_values(form: ReportForm, counted: dict[str, int], entered: dict[str, Dec
         elif column.source == Source.entered:
             values[column.key] = as_number(entered.get(column.key, Decimal(0)), column.decimals)
         else:
-            count = counted["forged" if column.key == "fakes_seized" else column.key]
+            count = counted[column.count or column.key]
             values[column.key] = count + int(entered.get(column.key, 0)) if column.source == Source.both else count
     return values
 
@@ -135,13 +134,12 @@ def as_number(value: Decimal, decimals: int) -> Value:
     return value.quantize(Decimal(10) ** -decimals) if decimals else int(value)
 
 
-def count_form_a(session: Session, period: Period) -> defaultdict[int, dict[str, int]]:
-    """Every count Form A (and Form B's fakes seized) needs, by district id; zero where nothing was found."""
+def count_figures(session: Session, period: Period) -> defaultdict[int, dict[str, int]]:
+    """Every count the forms show (COUNTED_KEYS), by district id; zero where nothing was found."""
     start, end = period.utc_bounds()
     counted: defaultdict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTED_KEYS, 0))
-    checked = and_(Check.state == CheckState.done, Check.unit_id.is_not(None), Check.created_at >= start,
-                   Check.created_at < end)
-    by_district = select(Unit.district_id).select_from(Check).join(Unit, Unit.id == Check.unit_id)
+    checked = and_(Check.state == CheckState.done, Check.created_at >= start, Check.created_at < end)
+    by_district = select(Unit.district_id).select_from(Check).join(Unit, Unit.id == Check.unit_id)  # placed checks
 
     for district_id, units, certificates in session.execute(
             by_district.add_columns(func.count(Check.unit_id.distinct()), func.count(CERTIFICATE.distinct()))
@@ -149,9 +147,9 @@ def count_form_a(session: Session, period: Period) -> defaultdict[int, dict[str,
         counted[district_id].update(self_checked_units=units, certificates_checked=certificates)
 
     confirmed = confirmed_counterfeits().subquery()
-    decided = and_(confirmed.c.decided_at >= start, confirmed.c.decided_at < end, Check.unit_id.is_not(None))
-    column = case(*((confirmed.c.category == category, key) for category, key in CATEGORY_COLUMNS.items()
-                    if key != "expired"), else_=None)
+    decided = and_(confirmed.c.decided_at >= start, confirmed.c.decided_at < end)
+    column = case(*((confirmed.c.category == category, key) for category, key in CATEGORY_COUNTS.items()),
+                  else_=None)
     for district_id, key, certificates in session.execute(
             by_district.add_columns(column, func.count(CERTIFICATE.distinct()))
             .join(confirmed, confirmed.c.check_id == Check.id).where(decided, column.is_not(None))

@@ -23,6 +23,7 @@ class Column:
     source: Source
     explanation: str  # how the figure is made, for the page
     decimals: int = 0
+    count: str | None = None  # the count it shows when not its own key (service.reports.compute.COUNTED_KEYS)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ FORM_B = ReportForm("form-b", "打击假冒特种设备作业操作证专项治�
     Column("cases", "查办违法案件(起)", Source.entered, "entered by supervisors"),
     Column("dens", "捣毁制假售假窝点(个)", Source.entered, "entered by supervisors"),
     Column("fakes_seized", "查获假冒证件(个)", Source.computed,
-           f"certificates confirmed counterfeit (伪造, 变造·涂改 or 冒用), {CONFIRMED}: Form A's 伪造涂改冒用证件"),
+           f"certificates confirmed counterfeit (伪造, 变造·涂改 or 冒用), {CONFIRMED}: Form A's 伪造涂改冒用证件",
+           count="forged"),
     Column("fines", "经济处罚(万元)", Source.entered, "entered by supervisors", decimals=2),
     Column("transfers", "案件移送(件)", Source.entered, "entered by supervisors"),
     Column("exposures", "曝光违法行为(起)", Source.entered, "entered by supervisors"),
