@@ -185,7 +185,7 @@ def ledger_row(cells: dict[str, Any], names: dict[str, str], kinds: dict[str, Ki
     number = cells["number"]
     if isinstance(number, float):
         raise ValueError("证号 is stored as a number, which loses digits; format the column as text.")
-    number = normalise_code(str(number), repair_lookalikes=False) if number not in (None, "") else None
+    number = normalise_code(str(number), repair_lookalikes=False).upper() if number not in (None, "") else None
     if number is None:
         return LedgerRow(name, post, None, None, item, None)
     missing = [header for header in CERTIFICATE_COLUMNS if cells[COLUMNS[header]] in (None, "")]
@@ -283,8 +283,8 @@ def template_xlsx() -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("作业人员管理台账")
     sheet.append([bold(sheet, header) for header in COLUMNS])
-    # GB 11643's published example number, not a real person's.
-    sheet.append(["张三", "电工", "特种作业操作证", "T11010519491231002X", "低压电工作业", date(2028, 2, 29)])
+    # A number of the right form with serial 000000, which no authority issues.
+    sheet.append(["张三", "建筑电工", "建筑施工特种作业操作资格证书", "京A012020000000", "建筑电工", date(2027, 6, 30)])
     return saved(workbook)
 
 

@@ -15,7 +15,15 @@ from review_helpers import add_flagged
 from service import ledger
 from service.auth import create_user
 from service.db import db_session
-from service.ledger import LedgerRefused, LedgerStatus, ledger_lines, ledger_xlsx, read_ledger, replace_ledger
+from service.ledger import (
+    LedgerRefused,
+    LedgerStatus,
+    ledger_lines,
+    ledger_xlsx,
+    read_ledger,
+    replace_ledger,
+    template_xlsx,
+)
 from service.review import decide
 from verification.kinds import load_kinds
 
@@ -120,3 +128,13 @@ def test_the_export_shows_what_certguard_adds_with_numbers_masked(db_app, unit):
     assert values[3][9:] == ["即将到期", "作业项目与岗位不符"]
     assert values[4][1] == "'@张三" and values[4][9] == "无证"  # no formula from a unit's text
     assert not re.search(r"\d{17}[\dX]", repr(values))
+
+
+def test_the_template_imports_as_it_is():
+    rows = read_ledger(io.BytesIO(template_xlsx()), KINDS)
+    assert [(row.post, row.scheme, row.item) for row in rows] == [("建筑电工", "construction_operation", "建筑电工")]
+
+
+def test_a_number_typed_in_lower_case_is_read_in_upper_case():
+    [row] = read([("张三", "电工", "特种作业操作证", fake_number(1).lower(), "低压电工作业", LATER)])
+    assert row.number == fake_number(1)
