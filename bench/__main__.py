@@ -3,7 +3,8 @@
 Generates a fresh genuine set from a seed no test uses into a temporary directory, reads it and the
 committed samples with each engine, decodes ZXing's QR black-box photos, times register look-ups
 against register size, verifies generated genuine and forged cards through the whole check, and
-runs one batch through 1 and then 2 worker processes, and writes the report.
+runs one batch through 1 and then 2 worker processes, times the report forms' export over 100,000 checks, and
+writes the report.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bench.qr import qr_section  # noqa: E402
 from bench.reading import CAPTURES  # noqa: E402
 from bench.register import register_section  # noqa: E402
 from bench.report import SetRuns, render  # noqa: E402
+from bench.reports import reports_section  # noqa: E402
 from bench.run import ENGINE_NAMES, run_engine, sample_images  # noqa: E402
 from bench.verification import DEFAULT_FORGED, DEFAULT_GENUINE, verification_section  # noqa: E402
 from ocr.engines import DEFAULT_ENGINE  # noqa: E402
@@ -62,6 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="genuine images the verification section checks (default %(default)s)")
     parser.add_argument("--no-batches", action="store_true",
                         help="skip the batch throughput section (1 and 2 worker processes, a 500-page PDF)")
+    parser.add_argument("--no-reports", action="store_true",
+                        help="skip the report forms section (export over 10,000 and 100,000 checks)")
     parser.add_argument("--verification-forged", type=int, default=DEFAULT_FORGED,
                         help="images of each forged variant it checks (default %(default)s)")
     args = parser.parse_args(argv)
@@ -82,7 +86,8 @@ def command_line(args: argparse.Namespace) -> str:
     elif (args.verification_genuine, args.verification_forged) != (DEFAULT_GENUINE, DEFAULT_FORGED):
         line += f" --verification-genuine {args.verification_genuine} --verification-forged {args.verification_forged}"
     return line + (" --no-committed" if args.no_committed else "") + (" --no-qr" if args.no_qr else "") \
-        + (" --no-register" if args.no_register else "") + (" --no-batches" if args.no_batches else "")
+        + (" --no-register" if args.no_register else "") + (" --no-batches" if args.no_batches else "") \
+        + (" --no-reports" if args.no_reports else "")
 
 
 def git(*argv: str) -> str:
@@ -197,11 +202,16 @@ def main(argv: list[str] | None = None) -> int:
         print("batch throughput with 1 and 2 worker processes", file=sys.stderr, flush=True)
         batches = batches_section()
 
+    reports = None
+    if not args.no_reports:
+        print("report forms over 100,000 checks", file=sys.stderr, flush=True)
+        reports = reports_section()
+
     facts = machine_facts(started, time.perf_counter() - clock, generation, load_before)
     text = render(generated=generated, committed=committed, default=DEFAULT_ENGINE, machine=facts,
                   command=command_line(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    sections = [text, *(section for section in (qr, register, verification, batches) if section)]
+    sections = [text, *(section for section in (qr, register, verification, batches, reports) if section)]
     args.out.write_text("\n".join(sections), encoding="utf-8")
     dump_scores(ROOT / "bench" / "out" / "scores.json", generated, committed)
     print(f"wrote {args.out}", file=sys.stderr)

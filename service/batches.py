@@ -126,8 +126,8 @@ def archive_limits() -> ArchiveLimits:
     return ArchiveLimits.from_config({**os.environ, **current_app.config})
 
 
-def create_batch(upload: FileStorage, *, user: User) -> Batch:
-    """Keep an upload as a queued batch; the caller queues `expand_batch` for it.
+def create_batch(upload: FileStorage, *, user: User, unit_id: int | None = None) -> Batch:
+    """Keep an upload as a queued batch of the using unit `unit_id`; the caller queues `expand_batch` for it.
 
     Raises `ocr.load.ImageRejected` (empty, unsupported_type) when the upload's bytes are none of
     the kinds a batch reads; nothing is kept then. Its name is taken only as a label.
@@ -140,7 +140,7 @@ def create_batch(upload: FileStorage, *, user: User) -> Batch:
     upload.stream.seek(0)
     session = db_session()
     batch = Batch(user_id=user.id, source=upload_source(upload.filename), as_of=date.today(),
-                  state=BatchState.queued, done=0, failed=0)
+                  state=BatchState.queued, done=0, failed=0, unit_id=unit_id)
     session.add(batch)
     session.commit()
     space = workspace(batch.id)
@@ -154,10 +154,11 @@ def create_batch(upload: FileStorage, *, user: User) -> Batch:
     return batch
 
 
-def submit_batch(upload: FileStorage, *, user: User, enqueue: Callable[[int], object]) -> Batch:
+def submit_batch(upload: FileStorage, *, user: User, enqueue: Callable[[int], object],
+                 unit_id: int | None = None) -> Batch:
     """Keep an upload as a batch (see `create_batch`) and queue it with `enqueue`. A queue that cannot be
     reached fails the batch at the stage "queue", so nobody waits for a job never queued."""
-    batch = create_batch(upload, user=user)
+    batch = create_batch(upload, user=user, unit_id=unit_id)
     try:
         enqueue(batch.id)
     except Exception:  # whatever the broker raised
@@ -318,7 +319,7 @@ def record_item(item: BatchItem, data: bytes | None, analysis: Analysis | None, 
     check = None
     if analysis is not None and data is not None:
         check = new_check(analysis, data, source=item.origin, original_name=batch.source, user_id=batch.user_id,
-                          as_of=batch.as_of)
+                          as_of=batch.as_of, unit_id=batch.unit_id)
         session.add(check)
         session.flush()
         session.execute(update(BatchItem).where(BatchItem.id == item.id).values(check_id=check.id),

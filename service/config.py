@@ -24,6 +24,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("CERTGUARD_MAX_CONTENT_LENGTH", 25 * MIB))
     # Batch uploads (archives, PDFs, TIFFs) only; see service.uploads.
     CERTGUARD_MAX_ARCHIVE_BYTES = int(os.environ.get("CERTGUARD_MAX_ARCHIVE_BYTES", 500 * MIB))
+    # The report forms' 填报单位, and the first day of "the campaign to date" (YYYY-MM-DD; unset: the first check's).
+    CERTGUARD_REPORTING_UNIT = os.environ.get("CERTGUARD_REPORTING_UNIT", "")
+    CERTGUARD_CAMPAIGN_START = os.environ.get("CERTGUARD_CAMPAIGN_START")
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("CERTGUARD_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}
 
@@ -41,4 +44,6 @@ class TestConfig(Config):
     CERTGUARD_KINDS_DIR = None
     MAX_CONTENT_LENGTH = 25 * MIB
     CERTGUARD_MAX_ARCHIVE_BYTES = 500 * MIB
+    CERTGUARD_REPORTING_UNIT = ""
+    CERTGUARD_CAMPAIGN_START = None
     SESSION_COOKIE_SECURE = False

@@ -1,14 +1,27 @@
 """The tables: people and their API tokens, checks with their verdicts, batches of checks, imported register rows,
-and the audit trail."""
+the audit trail, and the campaign's districts, using units, operator ledgers and report figures."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 
@@ -54,6 +67,9 @@ class Permission(StrEnum):
     assign = "assign"  # hand queue items to reviewers, take them back
     reveal = "reveal"  # see ID and certificate numbers whole (each reveal is audited)
     audit = "audit"  # browse and export the audit trail
+    districts = "districts"  # keep the list of districts (区县) and their using units
+    ledger = "ledger"  # read, import and export the using units' operator ledgers
+    report = "report"  # the campaign's report forms and dashboard; enter the figures the data cannot know
 
 
 # Who may do what: the one table every page and API route is checked against. Nobody sees personal
@@ -61,11 +77,12 @@ class Permission(StrEnum):
 # keeps the accounts and reads the audit trail, and so neither decides cases nor reveals numbers.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.inspector: frozenset({Permission.check}),
-    Role.clerk: frozenset({Permission.check, Permission.see_all_checks, Permission.batch}),
+    Role.clerk: frozenset({Permission.check, Permission.see_all_checks, Permission.batch, Permission.ledger}),
     Role.reviewer: frozenset({Permission.check, Permission.see_all_checks, Permission.review, Permission.reveal}),
     Role.supervisor: frozenset({Permission.check, Permission.see_all_checks, Permission.batch, Permission.review,
-                                Permission.assign, Permission.reveal}),
-    Role.admin: frozenset({Permission.check, Permission.see_all_checks, Permission.batch, Permission.audit}),
+                                Permission.assign, Permission.reveal, Permission.ledger, Permission.report}),
+    Role.admin: frozenset({Permission.check, Permission.see_all_checks, Permission.batch, Permission.audit,
+                           Permission.districts, Permission.ledger, Permission.report}),
 }
 
 
@@ -132,7 +149,8 @@ class Check(Base):
     """One screened image: where it came from, where the original is kept, and the verdict contract."""
 
     __tablename__ = "checks"
-    __table_args__ = (Index(None, "user_id", "created_at"), Index(None, "scheme", "number"))
+    __table_args__ = (Index(None, "user_id", "created_at"), Index(None, "scheme", "number"),
+                      Index(None, "unit_id", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -150,6 +168,7 @@ class Check(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the verdict contract, without "id"
     error_code: Mapped[str | None] = mapped_column(String(50))  # why a queued check failed
     error_message: Mapped[str | None] = mapped_column(Text)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # where the card was checked; None before 0006
 
     user: Mapped[User] = relationship()
     finding_codes: Mapped[list[FindingCode]] = relationship(cascade="all, delete-orphan")
@@ -255,6 +274,7 @@ class Batch(Base):
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     expanded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # every item found and queued
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # its items' checks belong to this unit
 
     user: Mapped[User] = relationship()
 
@@ -329,6 +349,7 @@ class AuditAction(StrEnum):
     assign = "assign"
     release = "release"
     decision = "decision"
+    edit = "edit"  # districts, units, a ledger or entered report figures changed
 
 
 class AuditEvent(Base):
@@ -356,3 +377,67 @@ class AuditEvent(Base):
         return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor, "action": self.action,
                 "object_type": self.object_type, "object_id": self.object_id, "ip": self.ip,
                 "purpose": self.purpose, "detail": self.detail}
+
+
+class District(Base):
+    """A 区县: the rows of the campaign's report forms, in the order admins add them."""
+
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="district", order_by="Unit.name")
+
+
+class Unit(Base):
+    """A using unit (生产经营单位/使用单位) in a district: its checks, batches and operator ledger belong to it."""
+
+    __tablename__ = "units"
+    __table_args__ = (Index(None, "district_id", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    district: Mapped[District] = relationship(back_populates="units")
+
+
+class LedgerEntry(Base):
+    """One operator on a unit's 作业人员管理台账, as the unit declares them; an import replaces the unit's rows.
+
+    `number` is None for an operator who holds no certificate. No ID number is kept: the ledger is matched
+    with checks by certificate number, and the number is shown masked.
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index(None, "unit_id", "seq"), Index(None, "scheme", "number"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # its row in the imported file
+    name: Mapped[str] = mapped_column(String(50))
+    post: Mapped[str] = mapped_column(String(50))  # 岗位
+    scheme: Mapped[str | None] = mapped_column(String(50))
+    number: Mapped[str | None] = mapped_column(String(64))
+    item: Mapped[str | None] = mapped_column(String(100))  # 作业项目 (or, for construction cards, the 工种)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReportFigure(Base):
+    """A figure of a report form that the data cannot know, entered by a supervisor for one district and month."""
+
+    __tablename__ = "report_figures"
+    __table_args__ = (Index(None, "form", "month", "district_id", "field", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form: Mapped[str] = mapped_column(String(10))  # form-a | form-b
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    month: Mapped[date] = mapped_column(Date)  # the month's first day
+    field: Mapped[str] = mapped_column(String(30))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

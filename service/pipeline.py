@@ -41,15 +41,17 @@ def get_kinds() -> dict[str, Kind]:
 
 
 def run_check(data: bytes, *, source: str, original_name: str | None, user: User, as_of: date | None = None,
-              register: RegisterLookup | None = None) -> Check:
+              register: RegisterLookup | None = None, unit_id: int | None = None) -> Check:
     """Analyse an image, store the original and the verdict, and return the Check.
 
     Raises `ocr.load.ImageRejected` for input that is not a usable image; nothing is stored then.
-    `register` defaults to the imported register in the database.
+    `register` defaults to the imported register in the database; `unit_id` is the using unit the card
+    was checked at.
     """
     as_of = as_of or date.today()
     analysis = analyse_image(data, source, as_of=as_of, register=register)
-    check = new_check(analysis, data, source=source, original_name=original_name, user_id=user.id, as_of=as_of)
+    check = new_check(analysis, data, source=source, original_name=original_name, user_id=user.id, as_of=as_of,
+                      unit_id=unit_id)
     session = db_session()
     session.add(check)
     session.commit()
@@ -66,11 +68,12 @@ def analyse_image(data: bytes, source: str, *, as_of: date, register: RegisterLo
 
 
 def new_check(analysis: Analysis, data: bytes, *, source: str, original_name: str | None, user_id: int,
-              as_of: date) -> Check:
+              as_of: date, unit_id: int | None) -> Check:
     """A done Check for an analysed image, its original stored; the caller adds and commits it
     (a batch commits it together with its item)."""
     check = Check(user_id=user_id, source=source, original_name=original_name, sha256=analysis.loaded.sha256,
-                  storage_key=get_storage().put(data), media_type=MEDIA_TYPES[analysis.loaded.format], as_of=as_of)
+                  storage_key=get_storage().put(data), media_type=MEDIA_TYPES[analysis.loaded.format], as_of=as_of,
+                  unit_id=unit_id)
     record_result(check, analysis.result)
     return check
 
@@ -82,7 +85,7 @@ def settle_check(check: Check) -> None:
 
 
 def queue_check(data: bytes, *, source: str, original_name: str | None, user: User,
-                as_of: date | None = None) -> Check:
+                as_of: date | None = None, unit_id: int | None = None) -> Check:
     """Validate and store an upload as a queued Check; `complete_check` does the rest later.
 
     Decoding is cheap next to reading, so bad input is still refused here, while the client waits.
@@ -90,7 +93,7 @@ def queue_check(data: bytes, *, source: str, original_name: str | None, user: Us
     loaded = load_image(data)
     check = Check(user_id=user.id, source=source, original_name=original_name, sha256=loaded.sha256,
                   storage_key=get_storage().put(data), media_type=MEDIA_TYPES[loaded.format],
-                  as_of=as_of or date.today(), state=CheckState.queued)
+                  as_of=as_of or date.today(), state=CheckState.queued, unit_id=unit_id)
     session = db_session()
     session.add(check)
     session.commit()

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, case, exists, func, or_, select, true, tuple_, update
+from sqlalchemy import Select, and_, case, exists, func, or_, select, true, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -397,3 +397,15 @@ def query_addresses(kind: Kind, number: str | None) -> list[str]:
     province = kind.provinces.get(number[:1]) if number else None
     hosts += province["hosts"] if province else []
     return [f"https://{host}/" for host in dict.fromkeys(hosts or sorted(kind.data["qr"]["official_hosts"]))]
+
+
+def confirmed_counterfeits() -> Select:
+    """(check_id, category, decided_at) of every check whose latest judgement — a reviewer's decision or the
+    authority's answer; a referral judges nothing — is counterfeit. A later genuine one withdraws it."""
+    latest = (select(func.max(Decision.id).label("id"))
+              .where(Decision.decision.in_(("genuine", "counterfeit", "authority_answer")))
+              .group_by(Decision.check_id).subquery())
+    counterfeit = or_(Decision.decision == "counterfeit",
+                      and_(Decision.decision == "authority_answer", Decision.outcome == "counterfeit"))
+    return (select(Decision.check_id, Decision.category, Decision.created_at.label("decided_at"))
+            .join(latest, Decision.id == latest.c.id).where(counterfeit))

@@ -6,6 +6,7 @@ from flask import g, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.api import bp
+from service.api.districts import unit_field
 from service.api.errors import ApiError, error_response
 from service.auth import token_required
 from service.batch_results import FORMATS, results_response
@@ -19,14 +20,15 @@ from service.uploads import archive_cap_text
 @bp.post("/batches", endpoint="create_batch")
 @token_required(Permission.batch)
 def create_batch_view():
-    """Keep the upload in the multipart field `archive` and queue it: 202 with the batch's id."""
+    """Keep the upload in the multipart field `archive`, made at the using unit `unit`, and queue it: 202
+    with the batch's id."""
     try:
         upload = request.files.get("archive")
     except RequestEntityTooLarge:
         raise ApiError(413, "too_large", f"The upload is larger than {archive_cap_text()}.") from None
     if upload is None:
         raise ApiError(400, "missing_field", "Send the archive in the multipart form field 'archive'.")
-    batch = submit_batch(upload, user=g.api_user, enqueue=enqueue_batch)
+    batch = submit_batch(upload, user=g.api_user, enqueue=enqueue_batch, unit_id=unit_field())
     if batch.state == BatchState.failed:
         return error_response(503, batch.error_code, batch.error_message)
     return {"id": batch.id, "state": batch.state}, 202, {"Location": url_for("api.get_batch", batch_id=batch.id)}

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from service import audit
 from service.api import bp
+from service.api.districts import unit_field
 from service.api.errors import ApiError, error_response
 from service.auth import token_required, visible_checks
 from service.db import db_session
@@ -26,21 +27,23 @@ MAX_PAGE = 100
 @bp.post("/checks")
 @token_required(Permission.check)
 def create_check():
-    """Screen the image in the multipart field `image`: 201 with the verdict, or 202 when `async=1`."""
+    """Screen the image in the multipart field `image`, checked at the using unit `unit`: 201 with the
+    verdict, or 202 when `async=1`."""
     upload = request.files.get("image")
     if upload is None:
         raise ApiError(400, "missing_field", "Send the image in the multipart form field 'image'.")
+    unit_id = unit_field()
     data = upload.read()
     source, original_name = upload_source(upload.filename), upload.filename or None
     if request.args.get("async") in {"1", "true"}:
-        check = queue_check(data, source=source, original_name=original_name, user=g.api_user)
+        check = queue_check(data, source=source, original_name=original_name, user=g.api_user, unit_id=unit_id)
         try:
             enqueue_check(check.id)
         except Exception:  # whatever the broker raised: the client must not wait for a job never queued
             fail_check(check, "queue_unavailable", "The job queue could not be reached.")
             return error_response(503, "queue_unavailable", "The job queue could not be reached; try again later.")
         return {"id": check.id, "state": check.state}, 202, {"Location": check_url(check)}
-    check = run_check(data, source=source, original_name=original_name, user=g.api_user)
+    check = run_check(data, source=source, original_name=original_name, user=g.api_user, unit_id=unit_id)
     audit.record(AuditAction.view, object_type="check", object_id=check.id)
     return masked(check.to_status()), 201, {"Location": check_url(check)}
 

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from service.web import audit_log, batches, review, routes  # noqa: E402,F401  (registers the views on bp)
+from service.web import audit_log, batches, districts, ledgers, reports, review, routes  # noqa: E402,F401  (registers the views on bp)

@@ -39,7 +39,8 @@ def create_batch_view():
     if not form.validate_on_submit():
         return render_batches(form), 422
     try:
-        batch = submit_batch(form.archive.data, user=current_user, enqueue=enqueue_batch)
+        batch = submit_batch(form.archive.data, user=current_user, enqueue=enqueue_batch,
+                             unit_id=form.remember_unit())
     except ImageRejected as rejected:
         form.archive.errors.append(rejected.message)
         return render_batches(form), REJECTED_UPLOAD_STATUS.get(rejected.code, 422)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -19,6 +18,7 @@ from service.db import db_session
 from service.masking import mask, mask_numbers, masked
 from service.models import AuditAction, Check, CheckState, Permission
 from service.pipeline import MEDIA_TYPES, get_kinds, run_check, upload_source
+from service.reports.periods import LOCAL_TIMEZONE
 from service.storage import get_storage
 from service.uploads import archive_cap_text
 from service.web import bp
@@ -27,7 +27,6 @@ from service.web.forms import CheckForm, LoginForm
 
 CHECKS_PER_PAGE = 20
 REJECTED_UPLOAD_STATUS = {"unsupported_type": 415, "too_large": 413}  # other rejections: 422
-DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")  # China has one time zone; stored times are UTC
 
 ERROR_EXPLANATIONS = {
     400: "The form could not be accepted. Reload the page and try again.",
@@ -58,7 +57,7 @@ def kind_name_filter(scheme: str | None) -> str:
 @bp.app_template_filter("when")
 def when_filter(moment: datetime) -> str:
     """A stored UTC time as the local time people on site read it."""
-    return moment.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -104,7 +103,7 @@ def create_check():
     upload = form.image.data
     try:
         check = run_check(upload.read(), source=upload_source(upload.filename),
-                          original_name=upload.filename or None, user=current_user)
+                          original_name=upload.filename or None, user=current_user, unit_id=form.remember_unit())
     except ImageRejected as rejected:
         form.image.errors.append(rejected.message)
         return render_template("web/check.html", form=form), REJECTED_UPLOAD_STATUS.get(rejected.code, 422)

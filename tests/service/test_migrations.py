@@ -137,3 +137,43 @@ def test_0005_indexes_the_finding_codes_of_earlier_checks(db_app):
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
     assert [tuple(row) for row in codes] == [(1, "DUPLICATE_NUMBER"), (1, "TAMPERING")]
+
+
+def test_0006_gives_earlier_checks_and_batches_no_unit_and_keeps_every_row_both_ways(db_app):
+    """The unit columns are added to tables others refer to (SQLite copies such a table in batch mode):
+    no referring row may be lost going up or down."""
+    url = db_app.config["CERTGUARD_DATABASE_URL"]
+    get_engine(db_app).dispose()
+    command.downgrade(alembic_config(url), "0005")
+    engine = make_engine(url)
+    counted = ("checks", "batches", "batch_items", "finding_codes", "reviews")
+    try:
+        assert not {"districts", "units", "ledger_entries", "report_figures"} & set(inspect(engine).get_table_names())
+        tables = {name: Table(name, MetaData(), autoload_with=engine) for name in ("users", *counted)}
+        now = datetime.now(UTC)
+        with engine.begin() as connection:
+            connection.execute(tables["users"].insert().values(id=1, username="ines", role="inspector", created_at=now))
+            connection.execute(tables["checks"].insert().values(
+                id=1, user_id=1, source="x", sha256="0" * 64, storage_key="k", media_type="image/png",
+                as_of=date(2026, 1, 1), created_at=now, state="done", verdict="suspect", result={"findings": []}))
+            connection.execute(tables["batches"].insert().values(
+                id=1, user_id=1, source="cards.zip", created_at=now, as_of=date(2026, 1, 1), state="done", done=1,
+                failed=0))
+            connection.execute(tables["batch_items"].insert().values(batch_id=1, seq=0, origin="cards.zip!/a.png",
+                                                                     state="done", check_id=1))
+            connection.execute(tables["finding_codes"].insert().values(check_id=1, code="TAMPERING"))
+            connection.execute(tables["reviews"].insert().values(check_id=1, state="open"))
+    finally:
+        upgrade(url)
+    count = f"SELECT {', '.join(f'(SELECT COUNT(*) FROM {name})' for name in counted)}"
+    with engine.connect() as connection:
+        assert tuple(connection.execute(text(count)).one()) == (1, 1, 1, 1, 1)
+        assert connection.execute(text("SELECT unit_id FROM checks")).scalar_one() is None
+        assert connection.execute(text("SELECT unit_id FROM batches")).scalar_one() is None
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    command.downgrade(alembic_config(url), "0005")
+    with engine.connect() as connection:
+        assert tuple(connection.execute(text(count)).one()) == (1, 1, 1, 1, 1)
+        assert "unit_id" not in {column["name"] for column in inspect(connection).get_columns("checks")}
+    upgrade(url)
+    engine.dispose()

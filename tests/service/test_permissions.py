@@ -14,10 +14,10 @@ README = Path(__file__).parents[2] / "README.md"
 PUBLIC_ENDPOINTS = {"web.login", "static", "api.openapi"}
 EXPECTED = {
     "inspector": {"check"},
-    "clerk": {"check", "see_all_checks", "batch"},
+    "clerk": {"check", "see_all_checks", "batch", "ledger"},
     "reviewer": {"check", "see_all_checks", "review", "reveal"},
-    "supervisor": {"check", "see_all_checks", "batch", "review", "assign", "reveal"},
-    "admin": {"check", "see_all_checks", "batch", "audit"},
+    "supervisor": {"check", "see_all_checks", "batch", "review", "assign", "reveal", "ledger", "report"},
+    "admin": {"check", "see_all_checks", "batch", "audit", "districts", "ledger", "report"},
 }
 
 
