@@ -29,6 +29,7 @@ from service.models import (
     Permission,
     Review,
     ReviewState,
+    Unit,
     User,
     utcnow,
 )
@@ -67,6 +68,7 @@ class QueueFilters:
     kind: str | None = None
     code: str | None = None
     batch: int | None = None
+    district: int | None = None
     state: str = "undecided"  # a ReviewState, "undecided" (all but decided) or "all"
 
 
@@ -123,10 +125,10 @@ class QueueItem:
 
 
 def queue_filters(args: Mapping[str, str], kinds: Iterable[str]) -> QueueFilters:
-    """The filters in a query string (`kind`, `code`, `batch`, `state`); empty values mean any.
-    ReviewRefused(400) names a value that cannot be one."""
+    """The filters in a query string (`kind`, `code`, `batch`, `district`, `state`); empty values mean
+    any. ReviewRefused(400) names a value that cannot be one."""
     kind, code = args.get("kind") or None, args.get("code") or None
-    state, batch = args.get("state") or "undecided", args.get("batch") or None
+    state, batch, district = args.get("state") or "undecided", args.get("batch") or None, args.get("district") or None
     if kind is not None and kind not in kinds:
         raise ReviewRefused(400, "invalid_parameter", "'kind' must be a certificate kind's id.")
     if code is not None and code not in CATALOGUE:
@@ -135,14 +137,17 @@ def queue_filters(args: Mapping[str, str], kinds: Iterable[str]) -> QueueFilters
         raise ReviewRefused(400, "invalid_parameter", f"'state' must be one of {', '.join(STATE_FILTERS)}.")
     if batch is not None and not (batch.isascii() and batch.isdigit()):
         raise ReviewRefused(400, "invalid_parameter", "'batch' must be a batch's id.")
-    return QueueFilters(kind, code, int(batch) if batch else None, state)
+    if district is not None and not (district.isascii() and district.isdigit()):
+        raise ReviewRefused(400, "invalid_parameter", "'district' must be a district's id.")
+    return QueueFilters(kind, code, int(batch) if batch else None, int(district) if district else None, state)
 
 
 def queue(session: Session, filters: QueueFilters) -> tuple[list[QueueItem], dict[str, int]]:
     """The queue items the filters select, sorted, and how many items are in each state.
 
-    Kind, finding code and batch select checks; a selected check in a duplicate group brings its whole
-    group. The counts are taken before the state filter, so they tell what each state would show.
+    Kind, finding code, batch and district (the check's using unit's) select checks; a selected check
+    in a duplicate group brings its whole group. The counts are taken before the state filter, so they
+    tell what each state would show.
     """
     members = session.execute(_flagged().where(*_conditions(filters))).all()
     groups = {(row.scheme, row.number) for row in members if row.duplicate and row.number}
@@ -186,6 +191,8 @@ def _conditions(filters: QueueFilters) -> list:
         conditions.append(_has_code(filters.code))
     if filters.batch is not None:
         conditions.append(Check.id.in_(select(BatchItem.check_id).where(BatchItem.batch_id == filters.batch)))
+    if filters.district is not None:
+        conditions.append(Check.unit_id.in_(select(Unit.id).where(Unit.district_id == filters.district)))
     return conditions
 
 

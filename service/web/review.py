@@ -14,6 +14,7 @@ from sqlalchemy import select
 from service import audit
 from service.auth import permission_required, roles_with
 from service.db import db_session
+from service.districts import all_districts
 from service.masking import masked
 from service.models import AuditAction, BatchItem, Check, Permission, User
 from service.pipeline import get_kinds
@@ -62,7 +63,7 @@ def review_queue():
     chosen = {name: value for name, value in asdict(filters).items() if name != "state" and value is not None}
     return render_template("web/queue.html", rows=rows, counts=counts, filters=filters, chosen=chosen, page=page,
                            has_more=len(items) > page * QUEUE_PAGE, states=STATE_FILTERS, kinds=get_kinds(),
-                           codes=sorted(CATALOGUE))
+                           codes=sorted(CATALOGUE), districts=all_districts(db_session()))
 
 
 @bp.route("/review/checks/<int:check_id>", methods=["GET", "POST"])

@@ -61,7 +61,8 @@ def test_the_queue_is_documented_sorted_masked_and_filtered(client, make_token, 
     assert [item["checks"] for item in filtered["items"]] == [[reject]] and filtered["limit"] == 1
 
 
-@pytest.mark.parametrize("query", ["state=done", "kind=unknown_kind", "code=lower", "batch=-1", "limit=0"])
+@pytest.mark.parametrize("query", ["state=done", "kind=unknown_kind", "code=lower", "batch=-1", "district=east",
+                                   "limit=0"])
 def test_bad_queue_filters_are_400(client, make_token, assert_error, query):
     assert_error(client.get(f"/api/v1/queue?{query}", headers=bearer(make_token("reviewer"))), 400,
                  "invalid_parameter")

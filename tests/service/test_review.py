@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from service.auth import create_user
 from service.db import db_session
+from service.districts import add_district, add_unit
 from service.models import AuditEvent, Check, Decision, FindingCode, RegisterEntry, Review
 from service.pipeline import run_check
 from service.registry import import_records
@@ -195,3 +196,18 @@ def test_the_official_query_sites_come_from_the_kind_files():
         "https://zlaq.mohurd.gov.cn/", "https://hnjs.henan.gov.cn/", "https://hngcjs.hnjs.henan.gov.cn/",
         "https://www.hnjs.gov.cn/"]
     assert query_addresses(kinds["construction_operation"], None) == ["https://zlaq.mohurd.gov.cn/"]
+
+
+def test_a_district_filter_selects_the_checks_of_its_units_and_brings_their_groups(db_app, people):
+    session, ines = db_session(), people["ines"]
+    east, west = add_district(session, "东城区"), add_district(session, "西城区")
+    east_unit, west_unit = add_unit(session, east, "甲建筑公司"), add_unit(session, west, "乙建筑公司")
+    in_east = add_flagged(ines, codes=("LAYOUT_MISMATCH",), minutes=0)
+    in_west = add_flagged(ines, codes=("DUPLICATE_NUMBER",), name="张三", minutes=1)
+    same_number_nowhere = add_flagged(ines, codes=("DUPLICATE_NUMBER",), name="李四", minutes=2)
+    add_flagged(ines, codes=("EXPIRED",), minutes=3)  # in no unit
+    in_east.unit_id, in_west.unit_id = east_unit.id, west_unit.id
+    session.commit()
+    assert ids(queue(session, QueueFilters(district=east.id))[0]) == [[in_east.id]]
+    assert ids(queue(session, QueueFilters(district=west.id))[0]) == [[in_west.id, same_number_nowhere.id]]
+    assert ids(queue(session, QueueFilters(district=west.id + east.id))[0]) == []
