@@ -70,6 +70,7 @@ SPLIT_DATE_QUALITY = 0.6
 SURE_CHARACTER = 0.85
 """Engine confidence above which a character that differs from a vocabulary term was printed so."""
 
+SEX_WORDS = ("男", "女")
 SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_★☆")
 """Characters between a label and its value, or OCR debris around a value (a seal's star); never
 part of one."""
@@ -308,7 +309,8 @@ def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tupl
 def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], value_before: bool) -> str | None:
     """A label printed right after the previous field's value with no visible gap, as one engine
     line ("作业种类：气瓶作业持证项目：P"): accepted only when exact and either followed by a colon,
-    or at least MID_LINE_LABEL_MIN_LENGTH long, after a value (`value_before`) and followed by text.
+    or at least MID_LINE_LABEL_MIN_LENGTH long, after a value (`value_before`) and followed by text,
+    or the sex label after a value and followed by nothing but 男 or 女 ("姓名汪佳性别女").
 
     So a label word ending a value ("…其他工种类别") or a short label inside one is not a label.
     """
@@ -320,6 +322,8 @@ def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], value_
     if end < len(text) and text[end] == ":":
         return label
     if len(label) >= MID_LINE_LABEL_MIN_LENGTH and value_before and end < len(text):
+        return label
+    if "sex" in table[label] and value_before and text[end:] in SEX_WORDS:
         return label
     return None
 

@@ -323,3 +323,11 @@ def test_a_label_is_not_spelled_across_a_value_and_the_next_label(specs):
     lines = [line("特种设备作业人员证", 200, 30), first, line("项目代号：电站锅炉司炉", 60 + first.box.w + 40, 130)]
     assert values(extract_fields(lines, specs["special_equipment"])) == {
         "category": "锅炉作业", "item": "电站锅炉司炉"}
+
+
+def test_the_sex_label_run_on_after_the_name_ends_it(specs):
+    """Name and sex on one line with no gap the engine saw: 性别 followed only by 男 or 女 is the label."""
+    lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("姓名汪佳性别女", 60, 130)]
+    assert values(extract_fields(lines, specs["construction_operation"])) == {"name": "汪佳", "sex": "女"}
+    lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("姓名汪性别", 60, 130)]
+    assert values(extract_fields(lines, specs["construction_operation"]))["name"] == "汪性别"
