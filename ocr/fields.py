@@ -70,7 +70,6 @@ SPLIT_DATE_QUALITY = 0.6
 SURE_CHARACTER = 0.85
 """Engine confidence above which a character that differs from a vocabulary term was printed so."""
 
-SEX_WORDS = ("男", "女")
 SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_★☆")
 """Characters between a label and its value, or OCR debris around a value (a seal's star); never
 part of one."""
@@ -323,7 +322,7 @@ def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], value_
         return label
     if len(label) >= MID_LINE_LABEL_MIN_LENGTH and value_before and end < len(text):
         return label
-    if "sex" in table[label] and value_before and text[end:] in SEX_WORDS:
+    if "sex" in table[label] and value_before and text[end:] and normalise_sex(text[end:]) == text[end:]:
         return label
     return None
 
