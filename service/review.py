@@ -127,19 +127,22 @@ class QueueItem:
 def queue_filters(args: Mapping[str, str], kinds: Iterable[str]) -> QueueFilters:
     """The filters in a query string (`kind`, `code`, `batch`, `district`, `state`); empty values mean
     any. ReviewRefused(400) names a value that cannot be one."""
-    kind, code = args.get("kind") or None, args.get("code") or None
-    state, batch, district = args.get("state") or "undecided", args.get("batch") or None, args.get("district") or None
+    kind, code, state = args.get("kind") or None, args.get("code") or None, args.get("state") or "undecided"
     if kind is not None and kind not in kinds:
         raise ReviewRefused(400, "invalid_parameter", "'kind' must be a certificate kind's id.")
     if code is not None and code not in CATALOGUE:
         raise ReviewRefused(400, "invalid_parameter", "'code' must be a finding code.")
     if state not in STATE_FILTERS:
         raise ReviewRefused(400, "invalid_parameter", f"'state' must be one of {', '.join(STATE_FILTERS)}.")
-    if batch is not None and not (batch.isascii() and batch.isdigit()):
-        raise ReviewRefused(400, "invalid_parameter", "'batch' must be a batch's id.")
-    if district is not None and not (district.isascii() and district.isdigit()):
-        raise ReviewRefused(400, "invalid_parameter", "'district' must be a district's id.")
-    return QueueFilters(kind, code, int(batch) if batch else None, int(district) if district else None, state)
+    return QueueFilters(kind, code, _id_filter(args, "batch"), _id_filter(args, "district"), state)
+
+
+def _id_filter(args: Mapping[str, str], name: str) -> int | None:
+    """The row id a filter names, or None when it is empty; ReviewRefused(400) when it is no id."""
+    value = args.get(name) or None
+    if value is not None and not (value.isascii() and value.isdigit()):
+        raise ReviewRefused(400, "invalid_parameter", f"'{name}' must be a {name}'s id.")
+    return int(value) if value else None
 
 
 def queue(session: Session, filters: QueueFilters) -> tuple[list[QueueItem], dict[str, int]]:
