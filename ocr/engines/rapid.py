@@ -12,9 +12,10 @@ with boxes in the source image's pixels (evidence) and layout boxes in the recti
 (`TextLine.layout_box`), where rows are level whatever the photo's perspective or rotation.
 
 Red seals: the card is read as a grey in which red-tinted pixels take their red channel, so the
-seal almost vanishes and print under it is detected whole (`red_dropout_gray`), and lines printed
-in seal red inside a round red mark (the seal's own lettering) are dropped and red print elsewhere
-(a title) is read from plain luminance (`line_inks`).
+seal almost vanishes and print under it is detected whole (`red_dropout_gray`); the rows around a
+seal are looked at again in black and white for lines its faint remaining ring hid from the
+detector (`_missed_by_seals`); lines printed in seal red inside a round red mark (the seal's own
+lettering) are dropped and red print elsewhere (a title) is read from plain luminance (`line_inks`).
 There is no time limit per image (Tesseract's runs in a subprocess that can be killed; ONNX Runtime
 runs in this process).
 """
@@ -83,6 +84,10 @@ the detector joins the first characters of letter-spaced labels printed one abov
 over "性　别" gave one box, read "姓性"). Cards print no vertical text."""
 GLYPH_HEIGHT = 1.2
 """A CJK character is at most this many times as tall as the column is wide."""
+SEAL_BAND = 0.25
+"""Rows looked at again around a seal: its height grown by this share above and below."""
+FOUND_BEFORE = 0.3
+"""A line found again that lies at least this much (by area) inside a line found before is that line."""
 
 
 def default_threads() -> int:
@@ -133,7 +138,7 @@ def contained(box: Box, outer: Box) -> float:
     return max(w, 0) * max(h, 0) / max(box.w * box.h, 1)
 
 
-def line_inks(rgb: np.ndarray, quads: Sequence[np.ndarray]) -> list[str]:
+def line_inks(rgb: np.ndarray, quads: Sequence[np.ndarray], seals: Sequence[Box]) -> list[str]:
     """Per line, what it is printed in: SEAL_LETTERING (seal-red ink within a seal: the seal's name,
     专用章, its star), RED_PRINT (mostly red ink elsewhere: a red title) or DARK_PRINT.
 
@@ -141,12 +146,12 @@ def line_inks(rgb: np.ndarray, quads: Sequence[np.ndarray]) -> list[str]:
     the seal is stamped by design) it would run into that value with full confidence, so it is
     dropped. Red print is read from plain luminance, where the seal dropout would wash it out.
     """
-    seals = seal_outlines(rgb, text_height(quads))
     height, width = rgb.shape[:2]
-    # Dark pixels are black print (on a photo, black text under a seal takes a pinkish cast),
-    # unless plainly red; light ones count as red ink when tinted (a washed-out seal).
+    # Dark pixels are black print: dark in the red channel, where seal ink, however deep, is light
+    # (on a photo, black text under a seal takes a pinkish cast and its luminance rises towards
+    # the seal's); light ones count as red ink when tinted (a washed-out seal).
     strong = red_mask(rgb)
-    dark = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) < INK_LEVEL
+    dark = rgb[..., 0] < INK_LEVEL
     red = strong | ((redness(rgb) >= SEAL_TINT_MARGIN) & ~dark)
     ink = red | dark
     inks = []
@@ -296,8 +301,10 @@ class RapidOcrEngine:
             height, width = card_gray.shape[:2]
             boxes = [turned_half(box, width, height) for box in boxes]
         boxes = [part for box in boxes for part in unstacked(card_gray, box)]
+        seals = seal_outlines(card.pixels, text_height(boxes)) if self.red_dropout else []
+        boxes += self._missed_by_seals(card_gray, boxes, seals, detect_scale)
         debug.dump("upright", card_gray, boxes)
-        inks = line_inks(card.pixels, boxes) if self.red_dropout else [DARK_PRINT] * len(boxes)
+        inks = line_inks(card.pixels, boxes, seals) if self.red_dropout else [DARK_PRINT] * len(boxes)
         kept = [(box, ink) for box, ink in zip(boxes, inks, strict=True) if ink != SEAL_LETTERING]
         if not kept:
             return []
@@ -315,7 +322,8 @@ class RapidOcrEngine:
             if not text or float(score) < MIN_SCORE:
                 continue
             x0, y0, x1, y1 = bounds(box)
-            layout = Box(max(x0, 0), max(y0, 0), max(1, min(x1, width) - max(x0, 0)), max(1, min(y1, height) - max(y0, 0)))
+            layout = Box(max(x0, 0), max(y0, 0), max(1, min(x1, width) - max(x0, 0)),
+                         max(1, min(y1, height) - max(y0, 0)))
             source = card.to_source(box) / scale
             lines.append(TextLine(text, min(max(float(score), 0.0), 1.0), image_box(source, *image.size),
                                   layout_box=layout))
@@ -325,6 +333,29 @@ class RapidOcrEngine:
         """Text-line quadrilaterals (TL, TR, BR, BL; float) in `gray`'s pixels."""
         boxes, _ = self._ocr.text_det(as_bgr(gray))
         return [] if boxes is None else [np.asarray(box, dtype=np.float64).reshape(4, 2) for box in boxes]
+
+    def _missed_by_seals(self, gray: np.ndarray, boxes: Sequence[np.ndarray], seals: Sequence[Box],
+                         scale: float) -> list[np.ndarray]:
+        """Lines the detector missed beside a seal, found again on the rows around it made black and white.
+
+        What is left of a seal in the red channel is a faint ring; where it touches a line of print
+        the detector can lose the whole line (a date just above the seal). Split at Otsu's level,
+        the ring turns to paper and the print stays; only lines no earlier box covers are added."""
+        height, width = gray.shape[:2]
+        found: list[np.ndarray] = []
+        for seal in seals:
+            top = max(0, round(seal.y - SEAL_BAND * seal.h))
+            bottom = min(height, round(seal.y + (1 + SEAL_BAND) * seal.h))
+            band, band_scale = resized(gray[top:bottom], round(width * scale), max_enlarge=DET_MAX_ENLARGE)
+            _, black_white = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+            for quad in self._detect(black_white):
+                quad = quad / band_scale + (0, top)
+                box = image_box(quad, width, height)
+                if all(contained(box, image_box(other, width, height)) < FOUND_BEFORE
+                       and contained(image_box(other, width, height), box) < FOUND_BEFORE
+                       for other in [*boxes, *found]):
+                    found.append(quad)
+        return found
 
     def _crops(self, gray: np.ndarray, boxes: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Each box cut out level (RapidOCR's perspective crop; tall crops turned a quarter)."""

@@ -4,6 +4,7 @@ dropped, typed failures, and the factory's configured default."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,3 +144,16 @@ def test_the_default_engine_follows_certguard_ocr_engine(monkeypatch, rapid):
     monkeypatch.setenv("CERTGUARD_OCR_ENGINE", "nope")
     with pytest.raises(ValueError, match="Unknown OCR engine"):
         get_engine()
+
+
+SEAL_FIXTURES = Path(__file__).parents[1] / "fixtures" / "seals"
+
+
+@pytest.mark.parametrize(("image", "value"), [
+    # generated cards (samples.generate, seed 4242) whose value the reader once lost to the seal:
+    ("date-above-seal-lowres.jpg", "2024-08-17"),  # the seal's faint ring hid the line from the detector
+    ("authority-under-seal-phone.jpg", "四川省应急管理厅"),  # print under the seal taken for its lettering
+])
+def test_a_value_touching_the_seal_is_read(rapid, image, value):
+    lines = rapid.read(Image.open(SEAL_FIXTURES / image))
+    assert value in [line.text for line in lines]
