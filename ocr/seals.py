@@ -24,7 +24,13 @@ SEAL_MAX_ASPECT = 1.6
 it); a red title or band is a long strip."""
 SEAL_JOIN = 0.01
 """Red pixels this close (fraction of the short side) belong to one mark: rim, star and lettering
-of a seal, broken by wear or by the print under it, join into one outline."""
+of a seal, broken by wear or by the print under it, join into one outline…"""
+SEAL_JOIN_LINES = 0.3
+"""…or this close in lines of print, where that is more: a low-resolution copy's faint rim breaks wider."""
+SOLID_LINES = 0.8
+"""Tinted areas that hold a disc this many lines of print across are solid (a reddish desk, a cover,
+a red band), not a seal's strokes; they are set aside before marks are joined, so a seal stamped
+near the card's edge does not merge with the desk beyond it into one shapeless mark."""
 
 def redness(rgb: np.ndarray, blur: bool = False) -> np.ndarray:
     """How far red exceeds green and blue per pixel (int16), optionally of a smoothed image, so
@@ -54,12 +60,14 @@ def seal_outlines(rgb: np.ndarray, line_height: float = 0.0, against_surrounding
     surroundings (`surrounding_tint`), for a whole photo where the paper or the desk is reddish."""
     short = min(rgb.shape[:2])
     smallest = max(SEAL_MIN_SIZE * short, SEAL_MIN_LINES * line_height)
-    size = max(3, round(SEAL_JOIN * short))
+    size = max(3, round(SEAL_JOIN * short), round(SEAL_JOIN_LINES * line_height))
     tint = redness(rgb, blur=True)
     if against_surroundings:
         tint = tint - surrounding_tint(tint)
     tinted = (tint >= SEAL_TINT_MARGIN).astype(np.uint8)
-    joined = cv2.dilate(tinted, np.ones((size, size), np.uint8))
+    disc = max(3, round(SOLID_LINES * line_height)) | 1
+    solid = cv2.morphologyEx(tinted, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (disc, disc)))
+    joined = cv2.dilate(tinted & (1 - solid), np.ones((size, size), np.uint8))
     _, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     outlines = []
     for x, y, w, h, _ in stats[1:]:

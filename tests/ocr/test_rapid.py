@@ -16,6 +16,7 @@ from ocr.engines import EngineUnavailable, RapidOcrEngine, TesseractEngine, get_
 from ocr.engines.rapid import default_threads, red_dropout_gray, unstacked
 from ocr.fields import read_fields
 from ocr.geometry import DebugSink
+from ocr.layout import find_seals
 from ocr.types import Box
 
 MIN_CONFIDENCE = 0.6
@@ -157,3 +158,12 @@ SEAL_FIXTURES = Path(__file__).parents[1] / "fixtures" / "seals"
 def test_a_value_touching_the_seal_is_read(rapid, image, value):
     lines = rapid.read(Image.open(SEAL_FIXTURES / image))
     assert value in [line.text for line in lines]
+
+
+@pytest.mark.parametrize("image", [
+    "seal-by-orange-desk-phone.jpg",  # stamped near the card's edge, above an orange desk it once merged with
+    "faint-seal-pink-paper-lowres.jpg",  # a low-resolution copy's faint rim on pink paper, once broken apart
+])
+def test_the_seal_of_a_generated_card_is_found(rapid, image):
+    photo = Image.open(SEAL_FIXTURES / image)
+    assert len(find_seals(photo, rapid.read(photo))) >= 1
