@@ -185,13 +185,23 @@ def test_register_comparison_forgives_ocr_damage_to_phrases_but_not_another_phra
     assert ("REGISTRY_MISMATCH" not in codes(reading, context("special_operation", facts))) is agrees
 
 
-def test_a_misspelt_category_its_item_does_not_corroborate_differs_from_the_register():
-    """高空作业 is one glyph off the registered 高处作业, but its item (低压电工作业) belongs to 电工作业."""
+def test_a_category_the_catalogue_does_not_know_is_left_to_category_unknown():
+    """高空作业 is one glyph off the registered 高处作业, but its item (低压电工作业) belongs to 电工作业:
+    no catalogue category, so CATEGORY_UNKNOWN sends the card to a human instead of the register
+    rejecting what may be a misread."""
     facts = Facts(register=DictRegister([record(category="高处作业")]))
     reading = make_reading("special_operation", {**GENUINE["special_operation"], "category": "高空作业"},
                            qr=[QR["special_operation"]])
-    [found] = [f for f in verify(reading, context("special_operation", facts)).findings if f.code == "REGISTRY_MISMATCH"]
-    assert found.evidence["fields"] == ["category"]
+    result = verify(reading, context("special_operation", facts))
+    assert [(f.code, f.evidence.get("field")) for f in result.findings] == [("CATEGORY_UNKNOWN", "category")]
+    assert result.verdict == "suspect"
+
+
+def test_a_catalogue_category_other_than_the_registered_one_differs_from_the_register():
+    facts = Facts(register=DictRegister([record(category="高处作业", item="登高架设作业")]))
+    [found] = [f for f in verify(genuine("special_operation"), context("special_operation", facts)).findings
+               if f.code == "REGISTRY_MISMATCH"]
+    assert found.evidence["fields"] == ["category", "item"]
 
 
 def test_matching_register_row_passes_and_other_schemes_are_not_judged():

@@ -22,7 +22,7 @@ def catalogue_category(kind: Kind, category: str, item: str | None) -> str | Non
     rows = _category_rows(kind, category)
     if rows:
         return rows[0].category
-    item_categories = {row.category for row in _item_rows(kind, item)} if item and kind.has_items else set()
+    item_categories = {row.category for row in catalogue_items(kind, item)} if item and kind.has_items else set()
     nearest, _ = snap(canonical(category), [canonical(row.category) for row in kind.catalogue])
     return next((c for c in item_categories if canonical(c) == nearest), None)
 
@@ -34,7 +34,7 @@ def _category_rows(kind: Kind, category: str) -> list[CatalogueItem]:
             if canonical(row.category) == wanted or wanted.startswith(canonical(row.category) + "(")]
 
 
-def _item_rows(kind: Kind, item: str) -> list[CatalogueItem]:
+def catalogue_items(kind: Kind, item: str) -> list[CatalogueItem]:
     """Catalogue rows for a printed item: its name, its code (Q2), or both ("Q2 起重机司机")."""
     wanted = canonical(item)
 
@@ -50,7 +50,7 @@ def check_catalogue(reading: CardReading, context: CheckContext) -> list[Finding
     if kind is None:
         return []
     category, item = trusted_value(reading, "category", context), trusted_value(reading, "item", context)
-    item_rows = _item_rows(kind, item) if item and kind.has_items else []
+    item_rows = catalogue_items(kind, item) if item and kind.has_items else []
     known = catalogue_category(kind, category, item) if category else None
     category_rows = _category_rows(kind, known) if known else []
     findings = []

@@ -13,7 +13,7 @@ from verification.facts import REVOKED_STATUSES
 from verification.findings import Finding, finding
 from verification.kinds import Kind
 from verification.reading import CardReading, CheckContext, box_of, id_number_of, trusted_value
-from verification.rules.catalogue import canonical, catalogue_category
+from verification.rules.catalogue import canonical, catalogue_category, catalogue_items
 
 COMPARED_FIELDS = ("name", "id_number", "category", "item", "first_issued", "valid_until", "authority")
 
@@ -57,13 +57,28 @@ def _register_value(record: object, name: str) -> str | None:
 
 
 def _differing_fields(reading: CardReading, context: CheckContext, record: object) -> list[str]:
-    """Fields read confidently on the card that the register also holds, and that disagree."""
+    """Fields read confidently on the card that the register also holds, and that disagree.
+
+    A category or item the catalogue does not know is left to CATEGORY_UNKNOWN: a value no genuine
+    card prints is either a forgery that rule already sends to a human or a misread (a category run
+    into the next label), and set against the register it would reject a genuine card."""
     differing = []
     for name in COMPARED_FIELDS:
         card, held = _card_value(reading, context, name), _register_value(record, name)
-        if card and held and not _agrees(name, card, held, context.kind, reading, context):
+        if card and held and _in_catalogue(name, card, reading, context) \
+                and not _agrees(name, card, held, context.kind, reading, context):
             differing.append(name)
     return differing
+
+
+def _in_catalogue(name: str, card: str, reading: CardReading, context: CheckContext) -> bool:
+    """Whether a category or item is one the kind's catalogue knows; any other field is."""
+    kind = context.kind
+    if name == "category":
+        return catalogue_category(kind, card, trusted_value(reading, "item", context)) is not None
+    if name == "item":
+        return not kind.has_items or bool(catalogue_items(kind, card))
+    return True
 
 
 def _agrees(name: str, card: str, held: str, kind: Kind, reading: CardReading, context: CheckContext) -> bool:
