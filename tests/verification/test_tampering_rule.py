@@ -63,3 +63,15 @@ def test_shade_over_neighbouring_values_is_not_a_paste():
     tinted = {"paper_shift": 0.5 + PAPER_SHIFT + 1}
     assert [f.evidence["field"] for f in tampering(traces(item=tinted))] == ["item"]
     assert tampering(traces(item=tinted, valid_until=tinted)) == []
+
+
+def test_faint_small_print_is_compared_with_print_of_its_size():
+    """A card that prints its dates smaller: in a low-resolution copy small print blurs fainter, so
+    the dates are weighed against each other, not against the larger values; a faint value among
+    values of its own size is still flagged."""
+    small = {"ink_contrast": 0.8 * FAINT_INK * 0.9}
+    rows = list(traces(item=small, valid_until=small))
+    rows[3] = replace(rows[3], box=Box(100, 180, 200, 20))  # item printed smaller
+    rows[4] = replace(rows[4], box=Box(400, 180, 200, 20))  # valid_until too, on the same row
+    assert tampering(tuple(rows)) == []
+    assert [f.evidence["field"] for f in tampering(traces(item=small))] == ["item"]

@@ -2,8 +2,10 @@
 
 A pasted patch with retyped characters shows as ink far fainter than the card's other values, or as
 paper of another colour than the ring around it. Each value is compared with the card's own other
-values, so lighting, paper tint and capture damage that touch the whole card cancel out, and with
-its nearest values, so shade that falls across one part of a photo does too. Values
+values printed at about its size, so lighting, paper tint and capture damage that touch the whole card
+cancel out (small print blurs fainter than large in a low-resolution copy, and a card that prints its
+dates smaller would otherwise look pasted over), and with its nearest values, so shade that falls
+across one part of a photo does too. Values
 under a seal are not judged on their paper (the seal's pink halo is not a patch). The thresholds sit
 beyond what genuine cards showed in every capture condition, because a false TAMPERING on a genuine
 card costs an inspector's trust; the bench reports how many pasted patches that lets through.
@@ -27,6 +29,8 @@ MIN_PEERS = 3
 """Fewer other measured values than this give no baseline to compare with."""
 NEAR_TIE = 1.25
 """Peers at most this many times the nearest one's distance count as nearest too."""
+SAME_SIZE = 0.2
+"""Values whose text boxes' heights differ by at most this share of the lower are printed at about one size."""
 
 
 def overlaps(box: Box, other: Box) -> bool:
@@ -37,6 +41,10 @@ def overlaps(box: Box, other: Box) -> bool:
 def distance(box: Box, other: Box) -> float:
     """Between the boxes' centres, in pixels."""
     return hypot(box.x + box.w / 2 - other.x - other.w / 2, box.y + box.h / 2 - other.y - other.h / 2)
+
+
+def same_size(box: Box, other: Box) -> bool:
+    return max(box.h, other.h) / max(min(box.h, other.h), 1) - 1 <= SAME_SIZE
 
 
 def nearest(box: Box, peers: list[FieldTraces]) -> list[FieldTraces]:
@@ -71,7 +79,7 @@ def check_tampering(reading: CardReading, context: CheckContext) -> list[Finding
     seals = reading.layout.seals if reading.layout else ()
     findings = []
     for traces in reading.traces:  # one per printed value (ocr.forensics.field_traces)
-        peers = [p for p in reading.traces if p.box != traces.box]
+        peers = [p for p in reading.traces if p.box != traces.box and same_size(p.box, traces.box)]
         odd = oddities(traces, peers, any(overlaps(traces.box, seal) for seal in seals))
         if odd:
             findings.append(finding(
