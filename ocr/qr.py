@@ -113,7 +113,10 @@ def read_with_zxing(variant: Variant, binarizer: zxingcpp.Binarizer) -> tuple[li
             payloads.append(QrPayload(barcode.text, box_from_points(corners), f"zxing-cpp/{variant.name}"))
         else:
             size = symbol_size(str((barcode.extra or {}).get("Version", "")))
-            located.append(Located(corners, size, confirmed=variant.original or size is not None))
+            # A Micro QR has one finder square, which dense CJK print imitates (format bits and all):
+            # located but unread, it is worth a resample but does not show a symbol is there.
+            micro = barcode.format == zxingcpp.BarcodeFormat.MicroQRCode
+            located.append(Located(corners, size, confirmed=(variant.original or size is not None) and not micro))
     return payloads, located
 
 

@@ -184,3 +184,11 @@ def test_a_card_that_crashed_opencvs_curved_decoder_is_read_without_crashing_the
                          cwd=Path(__file__).resolve().parents[2])
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "False"  # the card (a special-equipment scan) carries no QR symbol
+
+
+def test_dense_print_that_looks_like_a_micro_qr_is_not_a_symbol():
+    """A generated card with no QR: zxing once located a Micro QR (format bits and all) in its CJK
+    print, and the check asked for a retake of a QR that is not there."""
+    image = Image.open(Path(__file__).resolve().parents[1] / "fixtures" / "qr" / "no-qr-dense-print-lowres.jpg")
+    reading = decode_qr(image)
+    assert reading.payloads == [] and reading.symbol_seen is False
