@@ -65,7 +65,8 @@ class Finding:
         return {"code": self.code, "severity": str(self.severity), "message": self.message, "evidence": self.evidence}
 
 
-def finding(code: str, message: str, **evidence: Any) -> Finding:
-    """Build a finding with its catalogue severity; unknown codes are a programming error."""
+def finding(code: str, message: str, severity: Severity | None = None, **evidence: Any) -> Finding:
+    """Build a finding with its catalogue severity, or a lesser one a rule documents (a register
+    mismatch that may be a misread); unknown codes are a programming error."""
     info = CATALOGUE[code]
-    return Finding(code, info.severity, message, {k: v for k, v in evidence.items() if v is not None})
+    return Finding(code, severity or info.severity, message, {k: v for k, v in evidence.items() if v is not None})

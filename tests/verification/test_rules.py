@@ -236,3 +236,28 @@ def test_expiry_is_judged_against_the_given_date():
 
 def test_every_kind_file_loads():
     assert set(KINDS) >= {"special_operation", "construction_operation", "special_equipment"}
+
+
+@pytest.mark.parametrize(("printed", "registered", "severity"), [
+    ("钱梅风", "钱梅凤", "warning"),  # one glyph misread
+    ("吴辉军", "吴辉", "warning"),  # one glyph too many
+    ("张强", "张伟", "error"),  # two-character names one apart: another person of the same family name
+    ("李娜", "张伟", "error"),  # another person
+])
+def test_a_name_one_character_from_the_registers_goes_to_a_human(printed, registered, severity):
+    facts = Facts(register=DictRegister([record(name=registered)]))
+    reading = make_reading("special_operation", {**GENUINE["special_operation"], "name": printed},
+                           qr=[QR["special_operation"]])
+    result = verify(reading, context("special_operation", facts))
+    [found] = [f for f in result.findings if f.code == "REGISTRY_MISMATCH"]
+    assert found.evidence["fields"] == ["name"] and found.severity == severity
+    assert result.verdict == ("suspect" if severity == "warning" else "reject")
+
+
+def test_a_near_name_beside_another_difference_still_rejects():
+    facts = Facts(register=DictRegister([record(name="钱梅凤", first_issued=date(2021, 3, 1))]))
+    reading = make_reading("special_operation", {**GENUINE["special_operation"], "name": "钱梅风"},
+                           qr=[QR["special_operation"]])
+    [found] = [f for f in verify(reading, context("special_operation", facts)).findings
+               if f.code == "REGISTRY_MISMATCH"]
+    assert found.evidence["fields"] == ["name", "first_issued"] and found.severity == "error"
