@@ -348,6 +348,9 @@ def targets(outcomes: Sequence[Outcome]) -> list[str]:
     lines = ["### Targets", ""]
     if passed.total:
         lines.append(f"- Genuine pass ≥ {PASS_TARGET:g}%: {rate(passed)} — {status(passed.percent >= PASS_TARGET)}")
+        rejected = ratio((o for o in outcomes if o.genuine), lambda o: o.verdict == "reject")
+        lines.append(f"- Genuine rejected (no target; the worst outcome, a valid worker turned away — the rest "
+                     f"that did not pass went to a human or asked for a retake): {rate(rejected)}")
     if caught:
         short = [f"{v} {rate(r)}" for v, r in caught.items() if r.percent < CATCH_TARGET]
         overall = ratio((o for o in outcomes if not o.genuine), lambda o: o.caught)

@@ -167,3 +167,11 @@ def test_a_tiny_real_run_reports_what_the_checks_found(tiny_run: VerificationRun
     for o in genuine:
         if o.verdict != "pass":
             assert f"| {o.image} | {o.capture} | {o.verdict} |" in text
+
+
+def test_genuine_cards_rejected_are_counted_apart_from_those_sent_to_a_human():
+    genuine = [made(1), made(2, "genuine", "suspect", "FIELD_UNREADABLE"), made(3, "genuine", "reject", "EXPIRED"),
+               made(4)]
+    text = section(VerificationRun(genuine, "Made by hand. ", 1.0))
+    assert target(text, "Genuine pass").endswith("50.0% (2/4) — **NOT MET**")
+    assert target(text, "Genuine rejected").endswith(": 25.0% (1/4)")
