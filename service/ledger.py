@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
 from flask import current_app
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -145,6 +147,8 @@ def read_ledger(stream: IO[bytes], kinds: dict[str, Kind]) -> list[LedgerRow]:
         raise not_a_workbook from exc
     try:
         return rows_of(workbook.worksheets[0].iter_rows(values_only=True), kind_names(kinds), kinds)
+    except (DefusedXmlException, ParseError) as exc:  # read-only sheets are parsed as the rows are read
+        raise not_a_workbook from exc
     finally:
         workbook.close()
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date, timedelta
 
+import openpyxl.xml
 import pytest
 from district_helpers import add_places
 from ledger_helpers import fake_number, ledger_workbook
@@ -138,3 +140,24 @@ def test_the_template_imports_as_it_is():
 def test_a_number_typed_in_lower_case_is_read_in_upper_case():
     [row] = read([("张三", "电工", "特种作业操作证", fake_number(1).lower(), "低压电工作业", LATER)])
     assert row.number == fake_number(1)
+
+
+def entity_bomb_ledger() -> bytes:
+    """A ledger whose sheet declares nested entities (a "billion laughs"), as a crafted upload might."""
+    source = ledger_workbook([("张伟", "电工", fake_number(1))])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as parts, zipfile.ZipFile(out, "w") as bomb:
+        for part in parts.infolist():
+            data = parts.read(part)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+                doctype = f'<!DOCTYPE worksheet [<!ENTITY l0 "lol">{lol}]>'
+                data = doctype.encode() + data.replace(b"<t>", b"<t>&l9;", 1)
+            bomb.writestr(part, data)
+    return out.getvalue()
+
+
+def test_a_ledger_declaring_entities_is_refused_not_expanded():
+    assert openpyxl.xml.DEFUSEDXML  # openpyxl parses through defusedxml, which refuses the declarations
+    with pytest.raises(LedgerRefused, match="not an Excel workbook"):
+        read_ledger(io.BytesIO(entity_bomb_ledger()), KINDS)
