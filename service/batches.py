@@ -44,6 +44,7 @@ from service.db import db_session
 from service.masking import mask_numbers
 from service.models import Batch, BatchItem, BatchState, ItemState, User, utcnow
 from service.pipeline import Analysis, analyse_image, new_check, settle_check, upload_source
+from service.storage import LocalStorage, get_storage
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +53,18 @@ UNFINISHED = (BatchState.queued, BatchState.running)
 
 class Workspace:
     """A batch's private temporary directory: the upload, the archive reader's scratch space and the
-    extracted items. Only a checked item's image leaves it, into storage with its Check."""
+    extracted items. Only a checked item's image leaves it, into storage with its Check.
 
-    def __init__(self, root: Path, batch_id: int) -> None:
+    Items wait there, sealed under the storage key like stored originals, until they are checked; the
+    upload and the scratch space, which the archive readers need as plain files, go once the upload is
+    read (`forget_upload`)."""
+
+    def __init__(self, root: Path, batch_id: int, storage: LocalStorage) -> None:
         self.path = root / str(batch_id)
         self.upload = self.path / "upload"
         self.work_dir = self.path / "work"
         self.items = self.path / "items"
+        self._storage = storage
 
     def create(self) -> None:
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -67,11 +73,19 @@ class Workspace:
         return self.items / f"{seq:06d}"
 
     def write_item(self, seq: int, data: bytes) -> None:
-        """Write an item's image completely or not at all: a reader killed half-way leaves no half image."""
+        """Write an item's image, sealed, completely or not at all: a reader killed half-way leaves no half image."""
         self.items.mkdir(mode=0o700, exist_ok=True)
         partial = self.item_path(seq).with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(data)
+        partial.write_bytes(self._storage.seal(data))
         partial.replace(self.item_path(seq))
+
+    def read_item(self, seq: int) -> bytes:
+        return self._storage.unseal(self.item_path(seq).read_bytes())
+
+    def forget_upload(self) -> None:
+        """Remove the upload and the reader's scratch space once every item is out of them."""
+        self.upload.unlink(missing_ok=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
     @contextmanager
     def reading_lock(self) -> Iterator[bool]:
@@ -118,7 +132,7 @@ def _try_lock(file: IO[Any]) -> bool:
 
 
 def workspace(batch_id: int) -> Workspace:
-    return Workspace(Path(current_app.config["CERTGUARD_DATA_DIR"]) / "batches", batch_id)
+    return Workspace(Path(current_app.config["CERTGUARD_DATA_DIR"]) / "batches", batch_id, get_storage())
 
 
 def archive_limits() -> ArchiveLimits:
@@ -242,6 +256,7 @@ def read_upload(batch: Batch, space: Workspace, hand_out: Callable[[int], object
         return
     batch.expanded_at = utcnow()
     session.commit()
+    space.forget_upload()
     log.info("batch %d: %d items read", batch.id, batch.total)
 
 
@@ -286,7 +301,7 @@ def check_item(item: BatchItem) -> None:
     started = time.perf_counter()
     data = analysis = failure = None
     try:
-        data = workspace(item.batch_id).item_path(item.seq).read_bytes()
+        data = workspace(item.batch_id).read_item(item.seq)
         analysis = analyse_image(data, item.origin, as_of=item.batch.as_of)
     except ImageRejected as rejected:
         failure = (rejected.code, rejected.message)

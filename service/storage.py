@@ -53,6 +53,14 @@ class LocalStorage:
         encryption key or when the file was altered."""
         return self._fernet.decrypt(self._path(key).read_bytes())
 
+    def seal(self, data: bytes) -> bytes:
+        """`data` as a token under the storage key, for sensitive bytes kept elsewhere a while (a batch's items)."""
+        return self._fernet.encrypt(data)
+
+    def unseal(self, token: bytes) -> bytes:
+        """The bytes `seal` made `token` from; InvalidToken under another key or when it was altered."""
+        return self._fernet.decrypt(token)
+
     def encrypt_plain_files(self) -> int:
         """Encrypt in place the files stored before originals were encrypted; once, then mark the root.
 

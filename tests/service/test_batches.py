@@ -33,6 +33,7 @@ from service.db import db_session
 from service.jobs import get_jobs
 from service.models import Batch, BatchItem, Check
 from service.pipeline import analyse_image
+from service.storage import get_storage
 
 DEADLINE_SECONDS = 60
 FINISHED = {"done", "failed", "cancelled"}
@@ -244,6 +245,28 @@ def test_a_job_delivered_again_or_resumed_records_each_item_once(db_app, make_to
         assert [check.source for check in checks] == [f"cards.zip!/{index}.png" for index in range(3)]
         assert batch.started_at <= batch.expanded_at <= batch.finished_at
         assert all(item.elapsed_ms is not None and item.finished_at for item in items)
+
+
+def test_items_wait_sealed_and_the_upload_goes_once_read(app, clerk_token):
+    """Certificate photos waiting to be checked are sealed like stored originals; the upload, kept plain
+    for the archive readers, is removed once every item is out of it."""
+    images = {f"{index}.png": image_bytes() for index in range(2)}
+    batch_id = post_batch(app, clerk_token, zip_bytes(images)).json["id"]
+    space = Path(app.config["CERTGUARD_DATA_DIR"]) / "batches" / str(batch_id)
+    assert (space / "upload").exists()
+    with app.app_context():
+        item_ids = handed_out(batch_id)
+        assert not (space / "upload").exists() and not (space / "work").exists()
+        waiting = sorted((space / "items").iterdir())
+        assert len(waiting) == 2
+        for path, data in zip(waiting, images.values(), strict=True):
+            sealed = path.read_bytes()
+            assert data not in sealed and not sealed.startswith(b"\x89PNG")
+            assert get_storage().unseal(sealed) == data
+        for item_id in item_ids:
+            complete_item(item_id)
+        assert db_session().get(Batch, batch_id).state == "done"
+    assert not space.exists()
 
 
 def test_a_reading_interrupted_half_way_goes_on_from_the_items_recorded(app, clerk_token):
