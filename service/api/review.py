@@ -1,4 +1,5 @@
-"""The review queue and decisions over the API, and the audit trail for those who may audit it.
+"""The review queue, claims, assignments and decisions over the API, and the audit trail for those who may
+audit it.
 
 The audit trail is read-only here as everywhere: its routes answer GET alone, so PUT, PATCH and
 DELETE are 405. ID and certificate numbers are masked in every answer.
@@ -18,10 +19,24 @@ from service.api.routes import MAX_PAGE, int_parameter
 from service.audit import audit_filters, audit_query, shown
 from service.auth import token_required
 from service.db import db_session
-from service.masking import masked
-from service.models import AuditAction, AuditEvent, Check, Permission
+from service.masking import mask_numbers, masked
+from service.models import AuditAction, AuditEvent, Check, Permission, Review, ReviewState, User
 from service.pipeline import get_kinds
-from service.review import QueueItem, decide, queue, queue_filters, review_of
+from service.review import (
+    QueueItem,
+    ReviewRefused,
+    claim,
+    decide,
+    group_of,
+    holders,
+    is_flagged,
+    queue,
+    queue_filters,
+    release,
+    review_of,
+)
+
+CLAIM_KEYS = frozenset({"assignee"})
 
 
 @bp.get("/queue")
@@ -60,12 +75,75 @@ def create_decision(check_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "Send a JSON object such as {\"decision\": \"genuine\"}.")
-    check = db_session().get(Check, check_id)
-    if check is None:
-        abort(404, "There is no such check.")
+    check = check_or_404(check_id)
     decision = decide(db_session(), check, g.api_user, body)
     return {"check": check.id, "state": review_of(db_session(), check).state,
             "decision": masked(decision.to_dict())}, 201
+
+
+@bp.post("/checks/<int:check_id>/claim")
+@token_required(Permission.review)
+def claim_item(check_id: int):
+    """Take the item (a duplicate group whole), or, with `assignee` (JSON), hand it to a reviewer; the
+    claim or assignment is committed with its audit row."""
+    body = claim_body()
+    check = check_or_404(check_id)
+    assignee = None
+    if "assignee" in body:
+        if not g.api_user.can(Permission.assign):  # before the name is looked up: no probing for usernames
+            raise ReviewRefused(403, "forbidden", f"The role {g.api_user.role!r} may not assign items.")
+        assignee = db_session().scalars(select(User).where(User.username == body["assignee"])).one_or_none()
+        if assignee is None:
+            raise ApiError(400, "invalid_assignee", "There is no such user.")
+    claim(db_session(), check, g.api_user, assignee)
+    return claim_receipt(check)
+
+
+@bp.post("/checks/<int:check_id>/release")
+@token_required(Permission.review)
+def release_item(check_id: int):
+    """Put the item back in the open queue: by whoever has it, or by a user who may assign; the release
+    is committed with its audit row."""
+    check = check_or_404(check_id)
+    if not is_flagged(check):
+        raise ReviewRefused(409, "not_flagged", "Only suspect or rejected checks are reviewed.")
+    release(db_session(), check, g.api_user)
+    return claim_receipt(check)
+
+
+def claim_body() -> dict[str, Any]:
+    """The claim's JSON object ({} when no body is sent), or ApiError(400) saying what is wrong with it."""
+    if not request.get_data(cache=True).strip():
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "Send no body, or a JSON object such as {\"assignee\": \"li\"} "
+                                            "(Content-Type: application/json).")
+    unknown = sorted(set(body) - CLAIM_KEYS)
+    if unknown:
+        named = mask_numbers(", ".join(repr(key[:40]) for key in unknown[:5]))  # echoed, so masked and short
+        raise ApiError(400, "invalid_body", f"Unknown keys: {named}; only 'assignee' may be sent.")
+    if "assignee" in body and not (isinstance(body["assignee"], str) and body["assignee"].strip()):
+        raise ApiError(400, "invalid_body", "'assignee' must be a reviewer's username.")
+    return body
+
+
+def check_or_404(check_id: int) -> Check:
+    check = db_session().get(Check, check_id)
+    if check is None:
+        abort(404, "There is no such check.")
+    return check
+
+
+def claim_receipt(check: Check) -> dict[str, Any]:
+    """The item after a claim or release: its state (the least advanced of its checks', as in the queue)
+    and who holds its undecided checks. States are read afresh: the claim updated the rows in bulk."""
+    session = db_session()
+    ids = [member.id for member in group_of(session, check)]
+    stored = dict(session.execute(select(Review.check_id, Review.state).where(Review.check_id.in_(ids))).all())
+    state = min((ReviewState(stored.get(member_id, ReviewState.open)) for member_id in ids),
+                key=list(ReviewState).index)
+    return {"check": check.id, "state": state.value, "assignees": holders(session, check)}
 
 
 @bp.get("/audit")
