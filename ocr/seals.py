@@ -27,6 +27,11 @@ SEAL_JOIN = 0.01
 of a seal, broken by wear or by the print under it, join into one outline…"""
 SEAL_JOIN_LINES = 0.3
 """…or this close in lines of print, where that is more: a low-resolution copy's faint rim breaks wider."""
+TINT_RANGE_PERCENTILES = (1, 99)
+"""A photo's darkest and lightest luminance, its ink and paper (not outliers)…"""
+FULL_RANGE = 180
+"""…span at least this much when it is well exposed (generated scans spanned 173–238, phone photos
+141–238; the same photos dimmed to 70 % brightness and contrast, 72–117)."""
 SOLID_LINES = 0.8
 """Tinted areas that hold a disc this many lines of print across are solid (a reddish desk, a cover,
 a red band), not a seal's strokes; they are set aside before marks are joined, so a seal stamped
@@ -51,6 +56,14 @@ def surrounding_tint(tint: np.ndarray) -> np.ndarray:
     return cv2.resize(wide, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.int16) - 128
 
 
+def tint_gain(rgb: np.ndarray) -> float:
+    """How much a dim or flat photo's tints are raised to read as a well-exposed one's: its luminance
+    range (TINT_RANGE_PERCENTILES) against FULL_RANGE; 1 for a photo that spans at least that. A dim
+    photo halves a seal's tint along with its contrast, and the seal would go unseen."""
+    low, high = np.percentile(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), TINT_RANGE_PERCENTILES)
+    return max(1.0, FULL_RANGE / max(float(high - low), 1.0))
+
+
 def seal_outlines(rgb: np.ndarray, line_height: float = 0.0, against_surroundings: bool = False) -> list[Box]:
     """Bounding boxes of round red-tinted marks (official seals) on an H×W×3 RGB array; a seal spans
     at least SEAL_MIN_LINES lines of print `line_height` high, so a red title's big characters are not seals.
@@ -61,7 +74,7 @@ def seal_outlines(rgb: np.ndarray, line_height: float = 0.0, against_surrounding
     short = min(rgb.shape[:2])
     smallest = max(SEAL_MIN_SIZE * short, SEAL_MIN_LINES * line_height)
     size = max(3, round(SEAL_JOIN * short), round(SEAL_JOIN_LINES * line_height))
-    tint = redness(rgb, blur=True)
+    tint = redness(rgb, blur=True) * tint_gain(rgb)
     if against_surroundings:
         tint = tint - surrounding_tint(tint)
     tinted = (tint >= SEAL_TINT_MARGIN).astype(np.uint8)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import CARDS
-from PIL import Image
+from PIL import Image, ImageEnhance
 
 from ocr import engines
 from ocr.engines import EngineUnavailable, RapidOcrEngine, TesseractEngine, get_engine
@@ -167,3 +167,12 @@ def test_a_value_touching_the_seal_is_read(rapid, image, value):
 def test_the_seal_of_a_generated_card_is_found(rapid, image):
     photo = Image.open(SEAL_FIXTURES / image)
     assert len(find_seals(photo, rapid.read(photo))) >= 1
+
+
+def test_the_seal_of_a_dim_photo_is_found(rapid):
+    """The same card photographed in poor light (brightness and contrast at 70%): its seal's tint halves
+    with the contrast, and is measured against the photo's own range."""
+    photo = Image.open(SEAL_FIXTURES / "faint-seal-phone.jpg")
+    assert len(find_seals(photo, rapid.read(photo))) >= 1
+    dim = ImageEnhance.Contrast(ImageEnhance.Brightness(photo).enhance(0.7)).enhance(0.7)
+    assert len(find_seals(dim, rapid.read(dim))) >= 1
