@@ -21,6 +21,7 @@ from difflib import SequenceMatcher
 from itertools import combinations, product
 
 from ocr.normalise import (
+    DIGIT_LOOKALIKES,
     date_spans,
     id_check_digit_ok,
     normalise_code,
@@ -556,6 +557,17 @@ def snap(value: str, vocabulary: Sequence[str], confidences: Sequence[float] | N
     return value, 1.0
 
 
+def lookalike_term(code: str, vocabulary: Sequence[str]) -> str | None:
+    """The one vocabulary code that `code` is, read with print-alike letters where the term has digits
+    (NI for the item code N1); None when it is a term already, or none or several are."""
+    if code in vocabulary:
+        return None
+    found = {term for term in vocabulary if len(term) == len(code) and all(
+        read == printed or (printed.isdigit() and DIGIT_LOOKALIKES.get(read) == printed)
+        for read, printed in zip(code, term, strict=True))}
+    return found.pop() if len(found) == 1 else None
+
+
 def id_readings(code: str) -> list[str]:
     """Every reading of an ID-shaped code with its lookalike letters replaced by digits; none when
     so many characters are doubtful that the check digit could no longer single one out."""
@@ -664,7 +676,9 @@ def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
         if field_spec.pattern and not checksum:
             value, fit_quality = fit_pattern(value, field_spec.pattern, normalise_code(raw, repair_lookalikes=False))
             quality *= fit_quality
-        if vocabulary and value:
+        if vocabulary and value and (term := lookalike_term(value, vocabulary)) is not None:
+            value, quality = term, quality * PATTERN_FIT_QUALITY
+        elif vocabulary and value:
             value, snap_quality = snap(value, vocabulary)
             quality *= snap_quality
         return Typed(value or None, quality, checksum)

@@ -331,3 +331,12 @@ def test_the_sex_label_run_on_after_the_name_ends_it(specs):
     assert values(extract_fields(lines, specs["construction_operation"])) == {"name": "汪佳", "sex": "女"}
     lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("姓名汪性别", 60, 130)]
     assert values(extract_fields(lines, specs["construction_operation"]))["name"] == "汪性别"
+
+
+@pytest.mark.parametrize(("printed", "read"), [("作业项目：NI", "N1"), ("作业项目：Gl", "G1"), ("作业项目：N1", "N1"),
+                                               ("作业项目：Q3", "Q3")])
+def test_an_item_code_read_with_a_letter_for_its_digit_is_the_catalogues(specs, printed, read):
+    """N1 read as NI is the catalogue's N1; a code the catalogue lacks (Q3) stays as read, for the rules."""
+    title_line = title("中华人民共和国特种设备安全管理和作业人员证")
+    reading = extract_fields([title_line, line(printed, 60, 130)], specs["special_equipment"]).fields["item"]
+    assert reading.value == read
