@@ -2,9 +2,9 @@
 
 Generates a fresh genuine set from a seed no test uses into a temporary directory, reads it and the
 committed samples with each engine, decodes ZXing's QR black-box photos, times register look-ups
-against register size, verifies generated genuine and forged cards through the whole check, and
-runs one batch through 1 and then 2 worker processes, times the report forms' export over 100,000 checks, and
-writes the report.
+against register size, verifies generated genuine and forged cards through the whole check and
+genuine ones under capture damage the generator does not make, runs one batch through 1 and then 2
+worker processes, times the report forms' export over 100,000 checks, and writes the report.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
 from bench.batches import batches_section  # noqa: E402
+from bench.damage import damage_section  # noqa: E402
 from bench.qr import DEFAULT_ROOT as QR_ROOT  # noqa: E402
 from bench.qr import qr_section  # noqa: E402
 from bench.reading import CAPTURES  # noqa: E402
@@ -62,6 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-verification", action="store_true", help="skip the verification section")
     parser.add_argument("--verification-genuine", type=int, default=DEFAULT_GENUINE,
                         help="genuine images the verification section checks (default %(default)s)")
+    parser.add_argument("--no-damage", action="store_true",
+                        help="skip the section on capture damage the generator does not make")
     parser.add_argument("--no-batches", action="store_true",
                         help="skip the batch throughput section (1 and 2 worker processes, a 500-page PDF)")
     parser.add_argument("--no-reports", action="store_true",
@@ -86,8 +89,8 @@ def command_line(args: argparse.Namespace) -> str:
     elif (args.verification_genuine, args.verification_forged) != (DEFAULT_GENUINE, DEFAULT_FORGED):
         line += f" --verification-genuine {args.verification_genuine} --verification-forged {args.verification_forged}"
     return line + (" --no-committed" if args.no_committed else "") + (" --no-qr" if args.no_qr else "") \
-        + (" --no-register" if args.no_register else "") + (" --no-batches" if args.no_batches else "") \
-        + (" --no-reports" if args.no_reports else "")
+        + (" --no-register" if args.no_register else "") + (" --no-damage" if args.no_damage else "") \
+        + (" --no-batches" if args.no_batches else "") + (" --no-reports" if args.no_reports else "")
 
 
 def git(*argv: str) -> str:
@@ -197,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
         verification = verification_section(args.verification_genuine, args.verification_forged,
                                             dump=ROOT / "bench" / "out" / "verification.json")
 
+    damage = None
+    if not args.no_damage:
+        print("genuine cards under capture damage the generator does not make", file=sys.stderr, flush=True)
+        damage = damage_section()
+
     batches = None
     if not args.no_batches:
         print("batch throughput with 1 and 2 worker processes", file=sys.stderr, flush=True)
@@ -211,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(generated=generated, committed=committed, default=DEFAULT_ENGINE, machine=facts,
                   command=command_line(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    sections = [text, *(section for section in (qr, register, verification, batches, reports) if section)]
+    sections = [text, *(section for section in (qr, register, verification, damage, batches, reports) if section)]
     args.out.write_text("\n".join(sections), encoding="utf-8")
     dump_scores(ROOT / "bench" / "out" / "scores.json", generated, committed)
     print(f"wrote {args.out}", file=sys.stderr)
