@@ -12,8 +12,10 @@ import pytest
 from flask import Flask
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from review_helpers import add_flagged
 
 from service.api.routes import openapi_document
+from service.auth import create_user
 from service.jobs import EmbeddedConsumer, get_jobs
 
 DOCUMENT_URI = "urn:certguard:openapi"
@@ -65,3 +67,29 @@ def redis_app(tmp_path: Path, make_app: Callable[..., Flask], redis_url: str) ->
     yield app
     with app.app_context():
         get_jobs().huey.storage.flush_all()
+
+
+@pytest.fixture
+def assert_error(openapi):
+    """assert_error(response, status, code): a JSON error, shaped as the OpenAPI document says."""
+
+    def check(response, status: int, code: str) -> None:
+        assert response.status_code == status, response.get_data(as_text=True)
+        assert response.is_json
+        assert response.json["error"]["code"] == code
+        openapi.validate(response.json, "Error")
+
+    return check
+
+
+@pytest.fixture
+def flagged(app):
+    """flagged(**options) → the id of a flagged check (see review_helpers.add_flagged) by inspector ines."""
+    with app.app_context():
+        inspector = create_user("ines", "inspector")
+
+    def add(**options) -> int:
+        with app.app_context():
+            return add_flagged(inspector, **options).id
+
+    return add

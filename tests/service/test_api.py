@@ -6,13 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
+from api_helpers import bearer
 from PIL import Image
 
 JPEG_MAGIC = b"\xff\xd8\xff\xe0"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def post_image(client, token: str, data: bytes, filename: str = "card.png", query: str = ""):
@@ -26,19 +23,6 @@ def stored_files(app) -> list[Path]:
 
 def list_ids(client, token: str) -> list[int]:
     return [item["id"] for item in client.get("/api/v1/checks", headers=bearer(token)).json["items"]]
-
-
-@pytest.fixture
-def assert_error(openapi):
-    """assert_error(response, status, code): a JSON error, shaped as the OpenAPI document says."""
-
-    def check(response, status: int, code: str) -> None:
-        assert response.status_code == status, response.get_data(as_text=True)
-        assert response.is_json
-        assert response.json["error"]["code"] == code
-        openapi.validate(response.json, "Error")
-
-    return check
 
 
 def pixel_bomb() -> bytes:

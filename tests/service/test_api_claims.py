@@ -4,39 +4,11 @@ roles enforced, refusals as stable error codes, and one audit row for each act."
 from __future__ import annotations
 
 import pytest
-from review_helpers import add_flagged
+from api_helpers import bearer
 from sqlalchemy import select
 
-from service.auth import create_user
 from service.db import db_session
 from service.models import AuditEvent, Review
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def flagged(app):
-    """flagged(**options) → the id of a flagged check (see review_helpers.add_flagged) by inspector ines."""
-    with app.app_context():
-        inspector = create_user("ines", "inspector")
-
-    def add(**options) -> int:
-        with app.app_context():
-            return add_flagged(inspector, **options).id
-
-    return add
-
-
-@pytest.fixture
-def assert_error(openapi):
-    def check(response, status: int, code: str) -> None:
-        assert response.status_code == status, response.get_data(as_text=True)
-        assert response.json["error"]["code"] == code
-        openapi.validate(response.json, "Error")
-
-    return check
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from api_helpers import bearer
 from card_readings import ID_NUMBER, reading
 from sqlalchemy import select
 
@@ -13,10 +14,6 @@ from service.db import db_session
 from service.models import AuditEvent
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import zipfile
 from datetime import date
 
 import pytest
+from api_helpers import bearer
 from card_readings import reading
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
@@ -26,10 +27,6 @@ def audit_rows(app) -> list[AuditEvent]:
 
 def summary(app) -> list[tuple]:
     return [(row.actor, row.action, row.object_type, row.object_id) for row in audit_rows(app)]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_logins_failed_logins_and_logouts_are_recorded_with_the_address(app, client, make_user, login):

@@ -16,6 +16,7 @@ import secrets
 import zipfile
 
 import pytest
+from api_helpers import bearer
 from card_readings import ID_NUMBER, NUMBER, reading
 from openpyxl import load_workbook
 from PIL import Image
@@ -51,10 +52,6 @@ def multipart(field: str, name: str, data: bytes) -> tuple[bytes, str]:
     head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
             "Content-Type: application/octet-stream\r\n\r\n")
     return head.encode() + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 class Seen:
