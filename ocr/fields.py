@@ -233,6 +233,16 @@ def spec_score(spec: DocumentSpec, text: str) -> tuple[float, int]:
     return max(((title_similarity(title, text), len(compact(title))) for title in spec.titles), default=(0.0, 0))
 
 
+def is_title_line(text: str, spec: DocumentSpec) -> bool:
+    """Whether a line of text, as a whole, is the kind's title (a label and value that share words with it,
+    "种类：特种设备安全管理作业项目：A", are not). A title is never part of a value, but
+    on a tilted photo its tall line shares a row with the first value beside it ("姓名付春永" took the
+    title on as the name's continuation)."""
+    text = compact(text)
+    return any(SequenceMatcher(None, compact(title), text, autojunk=False).ratio() >= CLASSIFY_THRESHOLD
+               for title in spec.titles)
+
+
 def classify(lines: Sequence[TextLine], specs: Iterable[DocumentSpec]) -> tuple[str | None, float]:
     """The scheme whose title the text matches best, with the similarity; None below the threshold.
 
@@ -735,7 +745,8 @@ def extract_fields(lines: Sequence[TextLine], spec: DocumentSpec) -> ReadFields:
     on their own, the more confident reading wins.
     """
     rows = build_rows(lines)
-    candidates = raw_values(rows, find_labels(rows, label_table(spec)))
+    value_rows = build_rows([line for line in lines if not is_title_line(line.text, spec)])
+    candidates = raw_values(value_rows, find_labels(value_rows, label_table(spec)))
     found: dict[str, list[FieldReading]] = {}
     for field_spec in spec.fields:
         vocabulary = spec.vocabulary.get(field_spec.name, ())

@@ -16,6 +16,9 @@ from stdnum.cn import ric
 # Letters OCR engines produce for digits. Applied only between digits, or next to a digit with no
 # other letter beside it, so codes such as "Q2", "S1" or "TS21…" keep their letters.
 DIGIT_LOOKALIKES = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "i": "1", "!": "1"}
+CODE_DEBRIS = ":;,.'\"`“”‘’()[]{}<>"
+"""Punctuation at either end of a code: ruling lines, quotes and brackets read with it (a bracket of the
+label's "（" opened a genuine ID as "(530102…"); numbers and codes are letters and digits."""
 # Dashes and tildes of every width, and the ideographic full stop, as they appear between date parts.
 _DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "~": "-", "～": "-", "〜": "-", "_": "-", "。": "."})
 
@@ -140,7 +143,7 @@ def normalise_code(text: str, *, repair_lookalikes: bool = True) -> str:
     """A number or code as printed, compacted: no spaces, ASCII, digit lookalikes repaired between
     digits (unless `repair_lookalikes` is off), and a final x or × (the GB 11643 check character)
     upper-cased to X."""
-    compact = re.sub(r"\s+", "", to_half_width(text)).strip(":;,.'\"`“”‘’")
+    compact = re.sub(r"\s+", "", to_half_width(text)).strip(CODE_DEBRIS)
     if repair_lookalikes:
         compact = fix_digit_lookalikes(compact)
     if len(compact) > 1 and compact[-1] in "x×" and compact[-2].isdigit():

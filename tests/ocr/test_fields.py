@@ -340,3 +340,24 @@ def test_an_item_code_read_with_a_letter_for_its_digit_is_the_catalogues(specs, 
     title_line = title("中华人民共和国特种设备安全管理和作业人员证")
     reading = extract_fields([title_line, line(printed, 60, 130)], specs["special_equipment"]).fields["item"]
     assert reading.value == read
+
+
+def test_the_title_sharing_a_row_with_the_first_value_is_not_part_of_it(specs):
+    """A tilted photo's tall title line overlaps the name's row; the name stays the name (a genuine card
+    was rejected for 付春永建筑施工特种作业操作资格证书)."""
+    lines = [TextLine("建筑施工特种作业操作资格证书", 0.99, Box(277, 60, 509, 94)),  # as the reader gave them
+             TextLine("姓名付春永", 1.0, Box(62, 117, 186, 55)), TextLine("性别男", 1.0, Box(62, 177, 123, 47))]
+    fields = extract_fields(lines, specs["construction_operation"]).fields
+    assert (fields["name"].value, fields["sex"].value) == ("付春永", "男")
+
+
+def test_a_bracket_read_before_a_number_is_debris(specs):
+    """"证件号码：（530102…" from a genuine scan: the bracket rejected the card (NUMBER_INVALID)."""
+    lines = [title("建筑施工特种作业操作资格证书"), line("证件号码：（530102198406129532", 60, 130)]
+    assert extract_fields(lines, specs["construction_operation"]).fields["id_number"].value == "530102198406129532"
+
+
+def test_a_value_sharing_words_with_the_title_is_not_taken_for_it(specs):
+    lines = [title("特种设备安全管理和作业人员证"), line("种类：特种设备安全管理作业项目：A", 60, 130)]
+    fields = extract_fields(lines, specs["special_equipment"]).fields
+    assert (fields["category"].value, fields["item"].value) == ("特种设备安全管理", "A")
