@@ -343,6 +343,7 @@ class RapidOcrEngine:
         the ring turns to paper and the print stays; only lines no earlier box covers are added."""
         height, width = gray.shape[:2]
         found: list[np.ndarray] = []
+        known = [image_box(box, width, height) for box in boxes]
         for seal in seals:
             top = max(0, round(seal.y - SEAL_BAND * seal.h))
             bottom = min(height, round(seal.y + (1 + SEAL_BAND) * seal.h))
@@ -351,10 +352,9 @@ class RapidOcrEngine:
             for quad in self._detect(black_white):
                 quad = quad / band_scale + (0, top)
                 box = image_box(quad, width, height)
-                if all(contained(box, image_box(other, width, height)) < FOUND_BEFORE
-                       and contained(image_box(other, width, height), box) < FOUND_BEFORE
-                       for other in [*boxes, *found]):
+                if all(max(contained(box, other), contained(other, box)) < FOUND_BEFORE for other in known):
                     found.append(quad)
+                    known.append(box)
         return found
 
     def _crops(self, gray: np.ndarray, boxes: Sequence[np.ndarray]) -> list[np.ndarray]:

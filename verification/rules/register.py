@@ -8,9 +8,8 @@ agency within the reader's snapping distance (a character dropped, 乡 read as �
 
 from __future__ import annotations
 
-from rapidfuzz.distance import Levenshtein
-
 from ocr.fields import SNAP_THRESHOLD, similarity
+from ocr.places import one_edit_apart
 from verification.facts import REVOKED_STATUSES
 from verification.findings import Finding, Severity, finding
 from verification.kinds import Kind
@@ -56,7 +55,7 @@ def one_glyph_apart(card: str, held: str) -> bool:
     钱梅凤, 吴辉军 for 吴辉): the reader's commonest slip. A lent card shows a whole other name; two-character
     names one apart (张伟, 张强) are two people of one family name and still differ outright. Such a
     mismatch sends the card to a human instead of rejecting it."""
-    return max(len(card), len(held)) >= 3 and Levenshtein.distance(card, held, score_cutoff=2) == 1
+    return max(len(card), len(held)) >= 3 and one_edit_apart(card, held)
 
 
 def _card_value(reading: CardReading, context: CheckContext, name: str) -> str | None:
