@@ -93,10 +93,12 @@ def resolve_period(session: Session, text: str | None) -> Period:
     return parse_period(text, today=local_today(), campaign_start=campaign_start(session))
 
 
-def fill_form(session: Session, form: ReportForm, period: Period, *, filed_on: date | None = None) -> FormTable:
-    """The form for `period`: every district's row in the order added, then the total."""
+def fill_form(session: Session, form: ReportForm, period: Period, *, filed_on: date | None = None,
+              counted: defaultdict[int, dict[str, int]] | None = None) -> FormTable:
+    """The form for `period`: every district's row in the order added, then the total. `counted`: the
+    period's `count_figures`, when the caller fills several forms from them."""
     districts = session.execute(select(District.id, District.name).order_by(District.id)).all()
-    counted = count_figures(session, period)
+    counted = counted if counted is not None else count_figures(session, period)
     entered = entered_figures(session, form.id, period.months())
     rows = [FormRow(name, row_values(form, counted[district_id], entered[district_id]))
             for district_id, name in districts]

@@ -34,7 +34,8 @@ def preamble(table: FormTable) -> list[list[str | None]]:
     return [[table.form.title], filing, [f"统计期间：{table.period.label}"]]
 
 
-def text_of(value: int | Decimal | str | None, decimals: int) -> str:
+def text_of(value: int | Decimal | str | None, decimals: int = 0) -> str:
+    """A form's cell as printed: blank when there is nothing to divide by, decimals as the column has them."""
     if value is None:
         return ""
     return f"{value:.{decimals}f}" if isinstance(value, Decimal) else str(value)

@@ -14,21 +14,15 @@ from service.db import db_session
 from service.districts import all_districts
 from service.models import Permission
 from service.reports.charts import dashboard_charts
-from service.reports.compute import fill_form, resolve_period
-from service.reports.export import CONTENT_TYPES, download_response
+from service.reports.compute import count_figures, fill_form, resolve_period
+from service.reports.export import CONTENT_TYPES, download_response, text_of
 from service.reports.figures import entered_figures, save_figures
 from service.reports.forms import FORMS, SOURCE_LABELS
 from service.reports.periods import Period, PeriodError, last_month, parse_month
 from service.web import bp
 from service.web.forms import figure_field, figures_form
 
-
-@bp.app_template_filter("figure")
-def figure_filter(value: int | Decimal | None, decimals: int = 0) -> str:
-    """A form's cell as printed: blank when there is nothing to divide by, decimals as the column has them."""
-    if value is None:
-        return ""
-    return f"{value:.{decimals}f}" if isinstance(value, Decimal) else str(value)
+bp.add_app_template_filter(text_of, "figure")  # a form's cell printed on the page as in its export
 
 
 @bp.get("/reports")
@@ -36,7 +30,8 @@ def figure_filter(value: int | Decimal | None, decimals: int = 0) -> str:
 def reports():
     """Form A and Form B for the period asked (by default last month: the one reported by the 20th)."""
     period = requested_period()
-    tables = [fill_form(db_session(), form, period) for form in FORMS.values()]
+    counted = count_figures(db_session(), period)  # both forms draw on the same counts
+    tables = [fill_form(db_session(), form, period, counted=counted) for form in FORMS.values()]
     return render_template("web/reports.html", period=period, tables=tables, sources=SOURCE_LABELS,
                            formats=CONTENT_TYPES)
 
