@@ -63,6 +63,11 @@ class ReviewRefused(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def least_advanced(states: Iterable[ReviewState]) -> ReviewState:
+    """Of an item's cards' review states, the one furthest from decided."""
+    return min(states, key=list(ReviewState).index)
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     kind: str | None = None
@@ -113,7 +118,7 @@ class QueueItem:
     @property
     def state(self) -> ReviewState:
         """The least advanced of its members' states: the item is done when every card is."""
-        return min((member.state for member in self.members), key=list(ReviewState).index)
+        return least_advanced(member.state for member in self.members)
 
     @property
     def assignees(self) -> list[str]:
@@ -248,6 +253,8 @@ def claim(session: Session, check: Check, user: User, assignee: User | None = No
 
 def release(session: Session, check: Check, user: User) -> None:
     """Put the item back in the open queue: by whoever has it, or by a user who may assign."""
+    if not is_flagged(check):
+        raise ReviewRefused(409, "not_flagged", "Only suspect or rejected checks are reviewed.")
     ids = _undecided_ids(session, check)
     mine = Review.assignee_id == user.id if not user.can(Permission.assign) else true()
     reopened = case((Review.state == ReviewState.claimed, ReviewState.open.value), else_=Review.state)

@@ -29,7 +29,7 @@ from service.review import (
     decide,
     group_of,
     holders,
-    is_flagged,
+    least_advanced,
     queue,
     queue_filters,
     release,
@@ -105,8 +105,6 @@ def release_item(check_id: int):
     """Put the item back in the open queue: by whoever has it, or by a user who may assign; the release
     is committed with its audit row."""
     check = check_or_404(check_id)
-    if not is_flagged(check):
-        raise ReviewRefused(409, "not_flagged", "Only suspect or rejected checks are reviewed.")
     release(db_session(), check, g.api_user)
     return claim_receipt(check)
 
@@ -141,8 +139,7 @@ def claim_receipt(check: Check) -> dict[str, Any]:
     session = db_session()
     ids = [member.id for member in group_of(session, check)]
     stored = dict(session.execute(select(Review.check_id, Review.state).where(Review.check_id.in_(ids))).all())
-    state = min((ReviewState(stored.get(member_id, ReviewState.open)) for member_id in ids),
-                key=list(ReviewState).index)
+    state = least_advanced(ReviewState(stored.get(member_id, ReviewState.open)) for member_id in ids)
     return {"check": check.id, "state": state.value, "assignees": holders(session, check)}
 
 
