@@ -112,8 +112,13 @@ def results_response(batch: Batch, fmt: str) -> Response:
     body = {"jsonl": jsonl_text, "csv": csv_text, "xlsx": xlsx_bytes}[fmt](rows)
     audit.record(AuditAction.export, object_type="batch", object_id=batch.id,
                  detail={"format": fmt, "checks": [row.item.check_id for row in rows if row.item.check_id]})
-    response = Response(body, content_type=FORMATS[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}-results.{fmt}"'
+    return attachment(body, FORMATS[fmt], f"batch-{batch.id}-results.{fmt}")
+
+
+def attachment(body: bytes | str, content_type: str, filename: str) -> Response:
+    """An export as a download: never cached, never sniffed as another type."""
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

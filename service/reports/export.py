@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from service import audit
+from service.batch_results import attachment
 from service.models import AuditAction
 from service.reports.compute import FormRow, FormTable
 
@@ -104,8 +105,4 @@ def download_response(table: FormTable, fmt: str) -> Response:
     body = {"xlsx": xlsx_bytes, "csv": csv_bytes}[fmt](table)
     audit.record(AuditAction.export, object_type="report", object_id=f"{table.form.id} {table.period.key}",
                  detail={"format": fmt})
-    response = Response(body, content_type=CONTENT_TYPES[fmt])
-    name = f"{table.form.id}-{table.period.key.replace('..', '_')}.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(body, CONTENT_TYPES[fmt], f"{table.form.id}-{table.period.key.replace('..', '_')}.{fmt}")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from service import audit
 from service.auth import permission_required
-from service.batch_results import FORMATS
+from service.batch_results import FORMATS, attachment
 from service.db import db_session
 from service.districts import all_districts
 from service.ledger import COLUMNS, LedgerRefused, ledger_lines, ledger_xlsx, read_ledger, replace_ledger, template_xlsx
@@ -84,7 +84,4 @@ def render_ledger(unit: Unit, form: LedgerForm) -> str:
 
 
 def download(body: bytes, filename: str) -> Response:
-    response = Response(body, content_type=FORMATS["xlsx"])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(body, FORMATS["xlsx"], filename)

@@ -58,6 +58,7 @@ def test_a_clerk_imports_a_ledger_and_exports_it(app, client, make_user, login, 
     assert "2 operators" in client.get("/ledgers").get_data(as_text=True)
     export = client.get(f"/units/{unit_id}/ledger.xlsx")
     assert export.headers["Content-Disposition"] == f'attachment; filename="ledger-{unit_id}.xlsx"'
+    assert export.headers["X-Content-Type-Options"] == "nosniff"
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
     assert [row[1] for row in rows[3:]] == ["张三", "李四"]
     template = load_workbook(io.BytesIO(client.get("/ledger-template.xlsx").data)).active

@@ -86,6 +86,7 @@ def test_a_supervisor_enters_form_b_figures_for_a_month(app, client, supervisor,
 def test_downloads_are_the_forms_and_are_audited(app, client, supervisor, october):
     response = client.get("/reports/form-a.xlsx?period=2026-10")
     assert response.headers["Content-Disposition"] == 'attachment; filename="form-a-2026-10.xlsx"'
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
     assert rows[-1][:3] == ("合计", 3, 7)
     ranged = client.get("/reports/form-b.csv?first=2026-09-01&last=2026-10-31")
