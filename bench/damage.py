@@ -110,7 +110,7 @@ def section(outcomes: dict[str, list[Outcome]], count: int, seed: int) -> str:
     ]
     for name, results in outcomes.items():
         rejected = ratio(results, lambda o: o.verdict == "reject")
-        codes = Counter(code for o in results if not o.passed for code in o.codes)
+        codes = Counter(code for o in results if not o.passed for code in sorted(o.codes))  # ties in name order
         shown = ", ".join(f"{code} ×{n}" for code, n in codes.most_common()) or "–"
         lines.append(f"| {name} | {DAMAGES[name][1]} | {rate(genuine_pass(results))} | {rate(rejected)} "
                      f"| {shown} |")
