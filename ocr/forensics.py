@@ -2,9 +2,9 @@
 
 A forger who changes a value pastes a patch of paper over it and types the new value in: the patch's
 tint and grain differ from the card around it (the security background stops at its edge), and the
-new characters rarely match the printer's ink. Each value's paper is measured against a ring outside
-its box, and its ink against its paper, as figures the rule compares with the card's other values
-(`verification.rules.tampering`). Measurements are taken at a fixed text height so scans, photos and
+new characters rarely match the printer's ink, in darkness or in hue. Each value's paper is measured
+against a ring outside its box, its ink against its paper, and its ink's hue, as figures the rule
+compares with the card's other values (`verification.rules.tampering`). Measurements are taken at a fixed text height so scans, photos and
 low-resolution copies give comparable figures. Stroke width and the paper's fine pattern were tried
 too and dropped: on the dev cards they varied as much between genuine values as after a paste. So
 were, on 24 pasted numbers against 108 genuine cards: the paper's noise residual, band-pass and
@@ -36,6 +36,8 @@ INNER_PAD = 0.15
 """The value's own paper: its box grown by this many text heights."""
 RING = (0.55, 1.1)
 """The surrounding paper: between these many text heights outside the box."""
+CORE_SHARE = 0.4
+"""The darkest share of a value's ink pixels whose hue is its ink's: the rest mix with the paper."""
 MIN_PIXELS = 40
 """Fewer paper or ink pixels than this leave a measurement undecided (None)."""
 
@@ -50,6 +52,8 @@ class FieldTraces:
     """How much darker the ink is than the paper around it: (paper − ink) / paper."""
     paper_shift: float | None
     """Colour distance (CIELAB ΔE) between the paper inside the box and the ring around it."""
+    ink_colour: tuple[float, float] | None = None
+    """The hue of the value's ink: CIELAB (a*, b*) of its darkest ink pixels (CORE_SHARE)."""
 
 
 def grown(box: Box, by: float, width: int, height: int) -> tuple[int, int, int, int]:
@@ -93,7 +97,7 @@ def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
     paper_inner = inner & ~printed & ~sealed
     paper_ring = ring & ~printed & ~sealed
 
-    contrast = shift = None
+    contrast = shift = colour = None
     if int(ink.sum()) >= MIN_PIXELS and int(paper_inner.sum()) >= MIN_PIXELS:
         paper_level = float(np.median(luminance[paper_inner]))
         core = np.sort(luminance[ink])[: max(1, int(ink.sum()) // 2)]
@@ -103,7 +107,35 @@ def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
         lab[..., 0] *= 100 / 255
         lab[..., 1:] -= 128
         shift = float(np.linalg.norm(np.median(lab[paper_inner], axis=0) - np.median(lab[paper_ring], axis=0)))
-    return FieldTraces(name, box, contrast, shift)
+    colour = ink_colour(region[local.y:local.y + local.h, local.x:local.x + local.w],
+                        sealed[local.y:local.y + local.h, local.x:local.x + local.w])
+    return FieldTraces(name, box, contrast, shift, colour)
+
+
+def ink_colour(text: np.ndarray, sealed: np.ndarray) -> tuple[float, float] | None:
+    """CIELAB (a*, b*) of the print inside the text box `text` (H×W×3 RGB), seal ink left out: the
+    median over the box's character-wide strips of each strip's darkest ink, so a neighbouring label's
+    character or two caught in the box (a value printed small beside a large label is sliced out of its
+    line by character count) do not decide it. Only the box itself: a band or rule just outside it
+    would be the darkest print. In float Lab, as 8-bit Lab rounds a* and b* to whole units, the size of
+    the differences that matter."""
+    lab = cv2.cvtColor(text.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    lightness = lab[..., 0]
+    if lightness.size == 0:
+        return None
+    ink = ~sealed & (lightness < otsu_level(lightness * 2.55) / 2.55)
+    height, width = ink.shape
+    strips = []
+    for x in range(0, width, max(1, height)):
+        strip_ink = ink[:, x:x + height]
+        if int(strip_ink.sum()) >= MIN_PIXELS:
+            strip = lab[:, x:x + height][strip_ink]
+            core = strip[strip[:, 0] <= np.quantile(strip[:, 0], CORE_SHARE)]
+            strips.append(np.median(core[:, 1:], axis=0))
+    if not strips:
+        return None
+    a, b = np.median(np.array(strips), axis=0)
+    return float(a), float(b)
 
 
 def field_traces(image: Image.Image, fields: dict[str, FieldReading]) -> list[FieldTraces]:

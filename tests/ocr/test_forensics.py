@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from ocr.forensics import field_traces, measure
+from verification.rules.tampering import INK_HUE, hue_distance
 from ocr.types import Box, FieldReading
 from samples.fonts import font, pick_face
 
 VALUES = {"name": "张三丰", "number": "T11010519491231002X", "category": "电工作业", "valid_until": "2028-02-29"}
 
 
-def drawn_card(tampered: str | None = None) -> tuple[Image.Image, dict[str, FieldReading]]:
-    """A striped security background with four values; `tampered` is pasted over with flat paper and retyped."""
+def drawn_card(tampered: str | None = None, inks: dict[str, tuple[int, int, int]] | None = None,
+               ) -> tuple[Image.Image, dict[str, FieldReading]]:
+    """A striped security background with four values; `tampered` is pasted over with flat paper and
+    retyped; `inks` prints a value in another ink."""
     rng = np.random.default_rng(7)
     ys, xs = np.mgrid[0:520, 0:900]
     stripes = (np.sin((xs + 0.4 * ys) / 9.0) > 0.85).astype(np.float32)
@@ -31,7 +35,7 @@ def drawn_card(tampered: str | None = None) -> tuple[Image.Image, dict[str, Fiel
             pen.rectangle((left - 14, top - 14, right + 24, bottom + 14), fill=(246, 236, 236))
             pen.text(origin, text, font=face, fill=(120, 120, 130))
         else:
-            pen.text(origin, text, font=face, fill=(15, 15, 15))
+            pen.text(origin, text, font=face, fill=(inks or {}).get(name, (15, 15, 15)))
         left, top, right, bottom = pen.textbbox(origin, text, font=face)
         fields[name] = FieldReading(text, text, 0.99, Box(left, top, right - left, bottom - top))
     return image, fields
@@ -65,3 +69,25 @@ def test_a_value_at_the_image_edge_or_blank_is_measured_without_failing():
     blank = np.full((60, 200, 3), 240, np.uint8)
     traces = measure(blank, "name", Box(0, 0, 200, 60))
     assert traces.ink_contrast is None
+
+
+def test_ink_of_another_hue_is_measured_apart():
+    """A value retyped in a dark blue ink, as dark as the printer's black: its hue, not its contrast,
+    tells it from the others, which measure alike."""
+    image, fields = drawn_card(inks={"number": (20, 20, 70)})
+    traces = {t.field: t for t in field_traces(image, fields)}
+    others = [t.ink_colour for name, t in traces.items() if name != "number"]
+    assert max(hue_distance(a, b) for a in others for b in others) < 1.5
+    assert min(hue_distance(traces["number"].ink_colour, other) for other in others) > INK_HUE
+
+
+def test_a_labels_character_caught_in_the_box_does_not_decide_the_hue():
+    """A value sliced out of its line by character count can take in the end of a large label printed
+    in another colour: the hue is the median over character-wide strips, so it stays the value's."""
+    image, fields = drawn_card()
+    pen = ImageDraw.Draw(image)
+    box = fields["category"].box
+    pen.rectangle((box.x - 2, box.y, box.x + box.h - 4, box.y + box.h), fill=(0, 0, 90))  # a bold navy label glyph, darker than the value
+    grown = replace(fields["category"], box=Box(box.x - 2, box.y, box.w + 2, box.h))
+    traces = {t.field: t for t in field_traces(image, {**fields, "category": grown})}
+    assert hue_distance(traces["category"].ink_colour, traces["name"].ink_colour) < INK_HUE / 2

@@ -10,7 +10,7 @@ from helpers import context, genuine
 from ocr.forensics import FieldTraces
 from ocr.layout import ObservedLayout
 from ocr.types import Box
-from verification.rules.tampering import FAINT_INK, PAPER_SHIFT, check_tampering
+from verification.rules.tampering import FAINT_INK, INK_HUE, PAPER_SHIFT, check_tampering
 from verification.verify import verify
 
 NAMES = ("number", "name", "category", "item", "valid_until")
@@ -20,7 +20,7 @@ def traces(**odd) -> tuple[FieldTraces, ...]:
     """Alike values; `odd` maps a field to changed measurements."""
     rows = []
     for i, name in enumerate(NAMES):
-        base = FieldTraces(name, Box(100, 60 * i, 300, 30), 0.8, 0.5)
+        base = FieldTraces(name, Box(100, 60 * i, 300, 30), 0.8, 0.5, (1.0, -1.0))
         rows.append(replace(base, **odd.get(name, {})))
     return tuple(rows)
 
@@ -46,6 +46,24 @@ def test_foreign_paper_is_flagged_unless_under_a_seal():
     odd = traces(name={"paper_shift": 0.5 + PAPER_SHIFT + 1})
     assert [f.evidence["field"] for f in tampering(odd)] == ["name"]
     assert tampering(odd, seals=(Box(250, 40, 200, 200),)) == []
+
+
+def test_ink_of_another_hue_is_flagged_unless_under_a_seal():
+    bluish = {"ink_colour": (1.0 + INK_HUE, -1.0 - 2.0)}
+    found = tampering(traces(number=bluish))
+    assert [(f.evidence["field"], f.evidence["ink_hue_distance"]) for f in found] == [
+        ("number", pytest.approx(((INK_HUE) ** 2 + 4) ** 0.5, abs=0.1))]
+    assert "another hue" in found[0].message
+    assert tampering(traces(number={"ink_colour": (1.0 + 0.8 * INK_HUE, -1.0)})) == []
+    assert tampering(traces(name=bluish), seals=(Box(250, 40, 200, 200),)) == []
+
+
+def test_a_peer_under_a_seal_is_no_hue_baseline():
+    """Seal ink mixes into the print beneath it: a sealed value's hue neither flags nor clears another."""
+    rows = traces(item={"ink_colour": (1.0 + INK_HUE, -1.0)}, valid_until={"ink_colour": (1.0 + INK_HUE, -1.0)})
+    assert tampering(rows) == []  # item and valid_until are nearest neighbours and alike: shade, not a paste
+    seal_over_valid_until = (Box(350, 230, 100, 60),)
+    assert [f.evidence["field"] for f in tampering(rows, seals=seal_over_valid_until)] == ["item"]
 
 
 def test_tampering_makes_the_verdict_suspect():

@@ -1,14 +1,15 @@
 """TAMPERING: a value whose print or paper stands apart from the rest of the card (`ocr.forensics`).
 
-A pasted patch with retyped characters shows as ink far fainter than the card's other values, or as
-paper of another colour than the ring around it. Each value is compared with the card's own other
-values printed at about its size, so lighting, paper tint and capture damage that touch the whole card
-cancel out (small print blurs fainter than large in a low-resolution copy, and a card that prints its
-dates smaller would otherwise look pasted over), and with its nearest values, so shade that falls
-across one part of a photo does too. Values
-under a seal are not judged on their paper (the seal's pink halo is not a patch). The thresholds sit
-beyond what genuine cards showed in every capture condition, because a false TAMPERING on a genuine
-card costs an inspector's trust; the bench reports how many pasted patches that lets through.
+A pasted patch with retyped characters shows as ink far fainter than the card's other values or of
+another hue (the forger's printer is not the authority's), or as paper of another colour than the ring
+around it. Each value is compared with the card's own other values printed at about its size, so
+lighting, paper tint and capture damage that touch the whole card cancel out (small print blurs
+fainter than large in a low-resolution copy, and a card that prints its dates smaller would otherwise
+look pasted over), and with its nearest values, so shade that falls across one part of a photo does
+too. Values under a seal are not judged on their paper or ink hue (the seal's pink halo is not a
+patch). The thresholds sit beyond what genuine cards showed in every capture condition, because a
+false TAMPERING on a genuine card costs an inspector's trust; the bench reports how many pasted
+patches that lets through.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from verification.reading import CardReading, CheckContext
 
 FAINT_INK = 0.75
 """A value whose ink contrast is at most this share of the other values' median is suspect."""
+INK_HUE = 6.0
+"""A value whose ink differs in hue (CIELAB a*b* distance) by this much from the other values' is suspect."""
 PAPER_SHIFT = 6.0
 """A value whose paper differs from its ring by this many ΔE more than the other values' do is suspect."""
 MIN_PEERS = 3
@@ -31,6 +34,14 @@ NEAR_TIE = 1.25
 """Peers at most this many times the nearest one's distance count as nearest too."""
 SAME_SIZE = 0.2
 """Values whose text boxes' heights differ by at most this share of the lower are printed at about one size."""
+
+
+ODDITIES = {
+    "ink_contrast_ratio": "ink is fainter than the other values'",
+    "ink_hue_distance": "ink is of another hue than the other values'",
+    "paper_shift_excess": "paper differs from the card around it",
+}
+"""What each measurement in a finding's evidence says about the value, for its message."""
 
 
 def overlaps(box: Box, other: Box) -> bool:
@@ -55,10 +66,16 @@ def nearest(box: Box, peers: list[FieldTraces]) -> list[FieldTraces]:
     return [p for p, d in zip(peers, distances, strict=True) if d <= closest * NEAR_TIE]
 
 
-def oddities(traces: FieldTraces, peers: list[FieldTraces], sealed: bool) -> dict[str, float]:
+def hue_distance(colour: tuple[float, float], other: tuple[float, float]) -> float:
+    return hypot(colour[0] - other[0], colour[1] - other[1])
+
+
+def oddities(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Box]) -> dict[str, float]:
     """The measurements in which `traces` stands apart both from the median of `peers` and from each
     of its nearest peers: light and shade change smoothly across a photo and touch neighbours alike,
-    a pasted patch is one value's own."""
+    a pasted patch is one value's own. Paper and ink hue are not judged under a seal (`under_seal`:
+    the boxes a seal overlaps), where the seal's tint mixes into both."""
+    sealed = traces.box in under_seal
     found: dict[str, float] = {}
     inked = [p for p in peers if p.ink_contrast is not None]
     if traces.ink_contrast is not None and len(inked) >= MIN_PEERS:
@@ -66,6 +83,13 @@ def oddities(traces: FieldTraces, peers: list[FieldTraces], sealed: bool) -> dic
         local = max(traces.ink_contrast / max(p.ink_contrast, 1e-6) for p in nearest(traces.box, inked))
         if max(ratio, local) <= FAINT_INK:
             found["ink_contrast_ratio"] = round(ratio, 2)
+    coloured = [p for p in peers if p.ink_colour is not None and p.box not in under_seal]
+    if not sealed and traces.ink_colour is not None and len(coloured) >= MIN_PEERS:
+        centre = (median(p.ink_colour[0] for p in coloured), median(p.ink_colour[1] for p in coloured))
+        apart = hue_distance(traces.ink_colour, centre)
+        local = min(hue_distance(traces.ink_colour, p.ink_colour) for p in nearest(traces.box, coloured))
+        if min(apart, local) >= INK_HUE:
+            found["ink_hue_distance"] = round(apart, 1)
     papered = [p for p in peers if p.paper_shift is not None]
     if not sealed and traces.paper_shift is not None and len(papered) >= MIN_PEERS:
         excess = traces.paper_shift - median(p.paper_shift for p in papered)
@@ -77,15 +101,15 @@ def oddities(traces: FieldTraces, peers: list[FieldTraces], sealed: bool) -> dic
 
 def check_tampering(reading: CardReading, context: CheckContext) -> list[Finding]:
     seals = reading.layout.seals if reading.layout else ()
+    under_seal = {t.box for t in reading.traces if any(overlaps(t.box, seal) for seal in seals)}
     findings = []
     for traces in reading.traces:  # one per printed value (ocr.forensics.field_traces)
         peers = [p for p in reading.traces if p.box != traces.box and same_size(p.box, traces.box)]
-        odd = oddities(traces, peers, any(overlaps(traces.box, seal) for seal in seals))
+        odd = oddities(traces, peers, under_seal)
         if odd:
             findings.append(finding(
                 "TAMPERING", f"The {traces.field} looks pasted over: its "
-                + " and ".join(("ink is fainter than the other values'" if k == "ink_contrast_ratio"
-                                else "paper differs from the card around it") for k in odd) + ".",
+                + " and ".join(ODDITIES[k] for k in odd) + ".",
                 field=traces.field, box=traces.box.as_list(), **odd,
             ))
     return findings
