@@ -1,21 +1,22 @@
 """Stage: measurements of each value field's print and paper, for the tampering rule to compare.
 
 A forger who changes a value pastes a patch of paper over it and types the new value in: the patch's
-tint and grain differ from the card around it (the security background stops at its edge), and the
-new characters rarely match the printer's ink, in darkness or in hue. Each value's paper is measured
+tint and grain differ from the card around it (the security background stops at its edge), and the new
+characters rarely match the printer's ink, in darkness or in hue. Each value's paper is measured
 against a ring outside its box, its ink against its paper, and its ink's hue, as figures the rule
-compares with the card's other values (`verification.rules.tampering`). Measurements are taken at a fixed text height so scans, photos and
-low-resolution copies give comparable figures. Stroke width and the paper's fine pattern were tried
-too and dropped: on the dev cards they varied as much between genuine values as after a paste. So
-were, on 24 pasted numbers against 108 genuine cards: the paper's noise residual, band-pass and
-oriented (structure-tensor) texture energy, straight steps along the box's sides, and a paper shift
-measured against a plane fitted to the ring (to cancel lighting gradients) — none kept a pasted
-number apart from genuine values at a false-alarm rate near 1%. Nor did, on 324 genuine cards and 24
-pasted numbers: the text height (a box stands alone in size on a tilted photo's long lines as often as
-after a paste), the value's offset from its label's row, or the shapes of its digits set against the
-same digits on the card's other lines (the reader's level line crops, cut per character: pasted
-numbers in another face correlated 0.71–0.96 with the others, but a rule catching 4 of the 10 that
-could be cut flagged 6 genuine cards, phone and low-resolution digits varying as much).
+compares with the card's other values (`verification.rules.tampering`). Measurements are taken at a
+fixed text height so scans, photos and low-resolution copies give comparable figures. Stroke width and
+the paper's fine pattern were tried too and dropped: on the dev cards they varied as much between
+genuine values as after a paste. So were, on 24 pasted numbers against 108 genuine cards: the paper's
+noise residual, band-pass and oriented (structure-tensor) texture energy, straight steps along the
+box's sides, and a paper shift measured against a plane fitted to the ring (to cancel lighting
+gradients) — none kept a pasted number apart from genuine values at a false-alarm rate near 1%. Nor
+did, on 324 genuine cards and 24 pasted numbers: the text height (a box stands alone in size on a
+tilted photo's long lines as often as after a paste), the value's offset from its label's row, or the
+shapes of its digits set against the same digits on the card's other lines (the reader's level line
+crops, cut per character: pasted numbers in another face correlated 0.71–0.96 with the others, but a
+rule catching 4 of the 10 that could be cut flagged 6 genuine cards, phone and low-resolution digits
+varying as much).
 """
 
 from __future__ import annotations

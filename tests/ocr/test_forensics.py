@@ -9,9 +9,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ocr.forensics import field_traces, measure
-from verification.rules.tampering import INK_HUE, hue_distance
 from ocr.types import Box, FieldReading
 from samples.fonts import font, pick_face
+from verification.rules.tampering import INK_HUE, hue_distance
 
 VALUES = {"name": "张三丰", "number": "T11010519491231002X", "category": "电工作业", "valid_until": "2028-02-29"}
 
@@ -87,7 +87,8 @@ def test_a_labels_character_caught_in_the_box_does_not_decide_the_hue():
     image, fields = drawn_card()
     pen = ImageDraw.Draw(image)
     box = fields["category"].box
-    pen.rectangle((box.x - 2, box.y, box.x + box.h - 4, box.y + box.h), fill=(0, 0, 90))  # a bold navy label glyph, darker than the value
+    label_glyph = (box.x - 2, box.y, box.x + box.h - 4, box.y + box.h)
+    pen.rectangle(label_glyph, fill=(0, 0, 90))  # bold navy print, darker than the value's
     grown = replace(fields["category"], box=Box(box.x - 2, box.y, box.w + 2, box.h))
     traces = {t.field: t for t in field_traces(image, {**fields, "category": grown})}
     assert hue_distance(traces["category"].ink_colour, traces["name"].ink_colour) < INK_HUE / 2
