@@ -39,6 +39,9 @@ RING = (0.55, 1.1)
 """The surrounding paper: between these many text heights outside the box."""
 CORE_SHARE = 0.4
 """The darkest share of a value's ink pixels whose hue is its ink's: the rest mix with the paper."""
+MIN_STRIPS = 3
+"""Fewer character-wide strips with print than this (a one- or two-character value) give no hue: a
+label character caught in the box would outvote the value's own."""
 MIN_PIXELS = 40
 """Fewer paper or ink pixels than this leave a measurement undecided (None)."""
 
@@ -133,7 +136,7 @@ def ink_colour(text: np.ndarray, sealed: np.ndarray) -> tuple[float, float] | No
             strip = lab[:, x:x + height][strip_ink]
             core = strip[strip[:, 0] <= np.quantile(strip[:, 0], CORE_SHARE)]
             strips.append(np.median(core[:, 1:], axis=0))
-    if not strips:
+    if len(strips) < MIN_STRIPS:
         return None
     a, b = np.median(np.array(strips), axis=0)
     return float(a), float(b)

@@ -92,3 +92,14 @@ def test_a_labels_character_caught_in_the_box_does_not_decide_the_hue():
     grown = replace(fields["category"], box=Box(box.x - 2, box.y, box.w + 2, box.h))
     traces = {t.field: t for t in field_traces(image, {**fields, "category": grown})}
     assert hue_distance(traces["category"].ink_colour, traces["name"].ink_colour) < INK_HUE / 2
+
+
+def test_a_one_character_value_has_no_hue():
+    """Too few strokes to outvote a label character caught in its box: 性别 男 is not judged on hue."""
+    image = Image.new("RGB", (300, 120), (235, 235, 228))
+    pen = ImageDraw.Draw(image)
+    face = font(pick_face(random.Random(1), "value"), 40)
+    pen.text((40, 40), "男", font=face, fill=(15, 15, 15))
+    left, top, right, bottom = pen.textbbox((40, 40), "男", font=face)
+    traces = measure(np.asarray(image), "sex", Box(left, top, right - left, bottom - top))
+    assert traces.ink_contrast is not None and traces.ink_colour is None
