@@ -30,7 +30,7 @@ from ocr.normalise import (
     range_ends,
     to_half_width,
 )
-from ocr.places import fix_authority
+from ocr.places import fix_authority, one_edit_apart
 from ocr.types import Box, DocumentSpec, FieldReading, FieldSpec, ReadFields, TextLine
 
 CLASSIFY_THRESHOLD = 0.75
@@ -59,6 +59,10 @@ DEBRIS_MAX_LENGTH = 2
 with less confidence than JUNK_CONFIDENCE, is debris (a seal or portrait remnant beside the value)."""
 BELOW_ROW_GAP = 2.5
 """How far below a label (in label heights) its value may sit when nothing follows it on the row."""
+IMPRINT_MARK = "监制"
+"""How the card's imprint ends ("住房和城乡建设部监制": made under the ministry's supervision), or
+read one character off ("惠制"): print of the card stock, never a holder's value, though it sits
+below the last label."""
 ID_CHECKSUM_CONFIDENCE = 0.9
 """Confidence floor for an 18-character ID whose GB 11643 check digit holds: any single misread
 character breaks MOD 11-2, so a reading that passes is very likely exact."""
@@ -484,6 +488,11 @@ def centre_x(box: Box) -> float:
     return box.x + box.w / 2
 
 
+def is_imprint(text: str) -> bool:
+    tail = text[-len(IMPRINT_MARK):]
+    return len(text) > len(IMPRINT_MARK) and (tail == IMPRINT_MARK or one_edit_apart(tail, IMPRINT_MARK))
+
+
 def value_below(hit: LabelHit, rows: Sequence[Row], hits: Sequence[LabelHit]) -> tuple[Glyph, ...]:
     """Glyphs in the label's column on the nearest row below, up to any label there.
 
@@ -506,6 +515,8 @@ def value_below(hit: LabelHit, rows: Sequence[Row], hits: Sequence[LabelHit]) ->
         if not picked and any(left <= centre_x(h.box(rows)) < right for h in row_hits):
             return ()
         value = clean_value(picked)
+        if is_imprint("".join(g.char for g in value)):
+            return ()
         if value:
             return value
     return ()

@@ -249,6 +249,14 @@ def test_only_debris_beside_a_label_means_the_value_is_below(specs):
     assert extract_fields(lines, specs["special_equipment"]).fields["authority"].value == "沈阳市市场监督管理局"
 
 
+@pytest.mark.parametrize("imprint", ["住房和城乡建设部监制", "住房和城乡建设部惠制"])
+def test_the_cards_imprint_below_the_last_label_is_not_its_value(specs, imprint):
+    """The authority printed too small to be found leaves the imprint (read right, or one character
+    off) under its label: not the value."""
+    lines = [title("建筑施工特种作业操作资格证书"), line("发证机关：", 250, 230), line(imprint, 300, 275)]
+    assert "authority" not in extract_fields(lines, specs["construction_operation"]).fields
+
+
 def test_a_value_below_never_takes_another_labels_value(specs):
     lines = [title(), line("初领日期 2019-07-25", 50, 130), line("复审日期", 430, 130),
              line("有效期限 2019-07-25 至 2025-07-24", 50, 190)]
