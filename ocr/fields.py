@@ -200,10 +200,12 @@ def without_overlap(glyphs: Sequence[Glyph], next_box: Box, next_glyphs: Sequenc
     """A line's glyphs less a tail the next line on the row also read.
 
     Where a detector splits a row into overlapping boxes ("批准日期：2" and "2025-07-27"), the
-    character in the overlap is recognised twice. A tail is dropped only when it lies over the next
-    box and spells that box's first characters, so touching but distinct text is kept."""
+    character in the overlap is recognised twice. A tail is dropped only when it reaches over the next
+    box (by any amount: the glyphs' boxes are estimated from character widths, a narrow colon's
+    half-width estimate shifts the last one by several pixels) and spells that box's first
+    characters, so touching but distinct text is kept."""
     tail = 0
-    while tail < len(glyphs) and centre_x(glyphs[len(glyphs) - 1 - tail].box) > next_box.x:
+    while tail < len(glyphs) and glyphs[-1 - tail].box.x + glyphs[-1 - tail].box.w > next_box.x:
         tail += 1
     for size in range(tail, 0, -1):
         if [g.char for g in glyphs[-size:]] == [g.char for g in next_glyphs[:size]]:

@@ -176,6 +176,10 @@ def test_a_character_read_twice_where_two_boxes_overlap_is_kept_once(specs):
     label = line("批准日期：2", 60, 130)
     value = line("2025-07-27", 60 + label.box.w - LATIN_WIDTH, 131)
     assert [row.text for row in build_rows([label, value])] == ["批准日期:2025-07-27"]
+    # Overlapping by a third of a character ("工种类别：建" + "建筑电工"): still the one 建.
+    label = line("工种类别：建", 60, 330)
+    value = line("建筑电工", 60 + label.box.w - CJK_WIDTH // 3, 331)
+    assert [row.text for row in build_rows([label, value])] == ["工种类别:建筑电工"]
     # Touching boxes that do not overlap keep every character ("1" then "12月").
     apart = line("2025年1", 60, 200)
     assert [row.text for row in build_rows([apart, line("12月", 60 + apart.box.w + 2, 200)])] == ["2025年112月"]
