@@ -254,6 +254,20 @@ def test_a_name_one_character_from_the_registers_goes_to_a_human(printed, regist
     assert result.verdict == ("suspect" if severity == "warning" else "reject")
 
 
+@pytest.mark.parametrize(("printed", "severity"), [
+    ("潮北省应急管理厅", "warning"),  # 湖 misread: 潮北省 is no place
+    ("河北省应急管理厅", "error"),  # another province's authority
+    ("湖南省应急管理厅", "error"),
+])
+def test_an_authority_one_character_off_goes_to_a_human_only_when_no_place_is_named(printed, severity):
+    facts = Facts(register=DictRegister([record(authority="湖北省应急管理厅")]))
+    reading = make_reading("special_operation", {**GENUINE["special_operation"], "authority": printed},
+                           qr=[QR["special_operation"]])
+    [found] = [f for f in verify(reading, context("special_operation", facts)).findings
+               if f.code == "REGISTRY_MISMATCH"]
+    assert found.evidence["fields"] == ["authority"] and found.severity == severity
+
+
 def test_a_near_name_beside_another_difference_still_rejects():
     facts = Facts(register=DictRegister([record(name="钱梅凤", first_issued=date(2021, 3, 1))]))
     reading = make_reading("special_operation", {**GENUINE["special_operation"], "name": "钱梅风"},

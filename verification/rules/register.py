@@ -9,7 +9,7 @@ agency within the reader's snapping distance (a character dropped, 乡 read as �
 from __future__ import annotations
 
 from ocr.fields import SNAP_THRESHOLD, similarity
-from ocr.places import one_edit_apart
+from ocr.places import known_place, one_edit_apart, place_names, split_agency
 from verification.facts import REVOKED_STATUSES
 from verification.findings import Finding, Severity, finding
 from verification.kinds import Kind
@@ -41,13 +41,31 @@ def check_register(reading: CardReading, context: CheckContext) -> list[Finding]
     if differing:
         read = {f: _card_value(reading, context, f) for f in differing}
         expected = {f: _register_value(record, f) for f in differing}
-        misread = differing == ["name"] and one_glyph_apart(read["name"], expected["name"])
+        misread = all(near_miss(f, read[f], expected[f], kind) for f in differing)
         findings.append(finding(
             "REGISTRY_MISMATCH", "The register holds this number with different " + ", ".join(differing) + "."
-            + (" One character apart: a misread or an altered name; compare the card by eye." if misread else ""),
+            + (" One character apart: a misread or an alteration; compare the card by eye." if misread else ""),
             severity=Severity.WARNING if misread else None, fields=differing, read=read, expected=expected,
         ))
     return findings
+
+
+def near_miss(name: str, card: str, held: str, kind: Kind) -> bool:
+    """Whether the card's value is the register's read one character off (`one_glyph_apart` for a
+    name, `misread_place` for an authority); nothing else is."""
+    if name == "name":
+        return one_glyph_apart(card, held)
+    if name == "authority":
+        return misread_place(card, held, authority_agencies(kind))
+    return False
+
+
+def misread_place(card: str, held: str, agencies: tuple[str, ...]) -> bool:
+    """An authority one character from the register's whose place is no place at all (潮北省 for
+    湖北省): a misread. One naming another real place (河北省) is another authority and differs."""
+    split = split_agency(canonical(card), agencies)
+    return (one_edit_apart(canonical(card), canonical(held)) and split is not None
+            and not known_place(split[0], place_names()))
 
 
 def one_glyph_apart(card: str, held: str) -> bool:
@@ -99,9 +117,12 @@ def _agrees(name: str, card: str, held: str, kind: Kind, reading: CardReading, c
         known = catalogue_category(kind, card, trusted_value(reading, "item", context))
         return known is not None and canonical(known) == canonical(held)
     if name == "authority":
-        agencies = next((spec.agencies for spec in kind.document_spec.fields if spec.name == "authority"), ())
-        return _same_authority(card, held, agencies)
+        return _same_authority(card, held, authority_agencies(kind))
     return False
+
+
+def authority_agencies(kind: Kind) -> tuple[str, ...]:
+    return next((spec.agencies for spec in kind.document_spec.fields if spec.name == "authority"), ())
 
 
 def _same_authority(card: str, held: str, agencies: tuple[str, ...]) -> bool:
