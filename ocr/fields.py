@@ -267,13 +267,15 @@ def classify(lines: Sequence[TextLine], specs: Iterable[DocumentSpec]) -> tuple[
 
 @dataclass(frozen=True)
 class LabelHit:
-    """A label found in a row: glyph span [start, end), the fields it feeds, and match quality."""
+    """A label found in a row: glyph span [start, end), the fields it feeds, match quality, and the
+    label as read."""
 
     row: int
     start: int
     end: int
     fields: tuple[str, ...]
     quality: float
+    text: str
 
     def box(self, rows: Sequence[Row]) -> Box:
         return glyph_box(rows[self.row].glyphs[self.start:self.end])
@@ -379,7 +381,7 @@ def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[
                 i += 1
                 continue
             label, quality, length = found
-            hits.append(LabelHit(r, i, i + length, table[label], quality))
+            hits.append(LabelHit(r, i, i + length, table[label], quality, text[i:i + length]))
             i += length
             value_before = False
     return hits
@@ -632,6 +634,15 @@ def resolve_code(raw: str) -> tuple[str, float, bool]:
     return value, 1.0, False
 
 
+def without_label_echo(value: str, label: str, pattern: re.Pattern[str]) -> tuple[str, float]:
+    """(value, quality) of a code that starts with its label's last character and fits `pattern`
+    only without it: that character read twice where the detector's boxes overlap ("证号：号鄂F09…",
+    the left half of 鄂 read as 号), dropped at PATTERN_FIT_QUALITY. Any other misfit stays as read."""
+    if value and label and value[0] == label[-1] and not pattern.fullmatch(value) and pattern.fullmatch(value[1:]):
+        return value[1:], PATTERN_FIT_QUALITY
+    return value, 1.0
+
+
 def fit_pattern(value: str, pattern: re.Pattern[str], printed: str | None = None) -> tuple[str, float]:
     """(value, quality) of a code that should fully match `pattern`: when it does not, but the code
     as `printed` (before digit lookalikes were repaired) does, that; or when reading one or two digits
@@ -698,7 +709,8 @@ def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
         value, quality, checksum = resolve_code(raw)
         if field_spec.pattern and not checksum:
             value, fit_quality = fit_pattern(value, field_spec.pattern, normalise_code(raw, repair_lookalikes=False))
-            quality *= fit_quality
+            value, echo_quality = without_label_echo(value, candidate.label.text, field_spec.pattern)
+            quality *= fit_quality * echo_quality
         if vocabulary and value and (term := lookalike_term(value, vocabulary)) is not None:
             value, quality = term, quality * PATTERN_FIT_QUALITY
         elif vocabulary and value:

@@ -185,6 +185,16 @@ def test_a_character_read_twice_where_two_boxes_overlap_is_kept_once(specs):
     assert [row.text for row in build_rows([apart, line("12月", 60 + apart.box.w + 2, 200)])] == ["2025年112月"]
 
 
+def test_a_labels_last_character_read_again_before_a_number_is_dropped_when_the_number_then_fits(specs):
+    """The detector's boxes overlapped at 鄂 and its left half read as 号, the label's last character."""
+    lines = [title("建筑施工特种作业操作资格证书"), line("证号：号", 60, 130), line("鄂F092020627857", 190, 131)]
+    reading = extract_fields(lines, specs["construction_operation"]).fields["number"]
+    assert reading.value == "鄂F092020627857" and reading.confidence < 0.95
+    # A number that does not fit even so is left as read, for the rules to judge.
+    lines = [title("建筑施工特种作业操作资格证书"), line("证号：号鄂F0920206278", 60, 130)]
+    assert extract_fields(lines, specs["construction_operation"]).fields["number"].value == "号鄂F0920206278"
+
+
 def test_classify_by_title_with_ocr_noise(specs):
     assert classify([line("中华人民共和国特种作业操怍证", 200, 30)], specs.values())[0] == "special_operation"
     assert classify([line("中华人民共和国", 300, 20), line("特种设备安全管理和作业人员证", 200, 60)],
