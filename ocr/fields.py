@@ -559,13 +559,19 @@ def surely_printed(term: str, value: str, confidences: Sequence[float] | None) -
     """Whether the engine was sure of a character where the reading differs from `term`.
 
     Then the difference is on the card, not a misreading: a forged category one character off a
-    real one ("高空作业" for 高处作业) must stay as printed. Debris after a whole term is exempt.
+    real one ("高空作业" for 高处作业) must stay as printed. Debris after a whole term is exempt, and
+    so is a symbol no catalogue name prints (矿#下 for 矿井下: a character's strokes read as "#").
     """
     if confidences is None or value.startswith(term):
         return False
     opcodes = SequenceMatcher(None, value, term, autojunk=False).get_opcodes()
-    return any(confidences[i] >= SURE_CHARACTER
+    return any(confidences[i] >= SURE_CHARACTER and not stray_symbol(value[i])
                for tag, i1, i2, _, _ in opcodes if tag in ("replace", "delete") for i in range(i1, i2))
+
+
+def stray_symbol(char: str) -> bool:
+    """An ASCII mark that is neither letter, digit nor bracket: never print of a catalogue name."""
+    return char.isascii() and not char.isalnum() and char not in "()[]"
 
 
 def snap(value: str, vocabulary: Sequence[str], confidences: Sequence[float] | None = None) -> tuple[str, float]:

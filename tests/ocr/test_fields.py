@@ -118,6 +118,12 @@ def test_a_category_surely_printed_off_the_catalogue_is_not_snapped(specs):
     assert extract_fields([title(), misread], specs["special_operation"]).fields["category"].value == "高处作业"
 
 
+def test_a_stray_symbol_read_surely_is_still_a_misreading(specs):
+    """No catalogue name prints "#": read with confidence for 井 (its strokes), the item still snaps."""
+    reading = extract_fields([title(), line("准操项目：煤矿#下电气作业", 60, 130)], specs["special_operation"]).fields["item"]
+    assert reading.value == "煤矿井下电气作业"
+
+
 def test_a_date_with_a_gap_inside_is_doubtful(specs):
     # "2025年1 月09日": a digit of 11月 was lost where the gap is; what is left still parses.
     fields = extract_fields([title(), line("初领日期：2025年1 月09日", 60, 130)], specs["special_operation"]).fields
