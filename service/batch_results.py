@@ -26,9 +26,9 @@ from service import audit
 from service.db import db_session
 from service.masking import mask_numbers, masked
 from service.models import AuditAction, Batch, BatchItem, ItemState
+from service.workbooks import XLSX_MEDIA_TYPE, workbook_bytes
 
-FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8", "xlsx": XLSX_MEDIA_TYPE}
 COLUMNS = ("item", "origin", "state", "verdict", "kind", "findings", "error", "page", "elapsed_ms", "finished_at")
 CANCELLED = {"code": "cancelled", "message": "The batch was cancelled before this item was checked."}
 # A spreadsheet runs a cell starting with one of these as a formula; an archive's member names are
@@ -100,9 +100,7 @@ def xlsx_bytes(rows: list[ResultRow]) -> bytes:
     sheet.append(COLUMNS)
     for row in rows:
         sheet.append(row.cells())
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def results_response(batch: Batch, fmt: str) -> Response:

@@ -10,7 +10,6 @@ No ID number is read or kept, and certificate numbers leave masked.
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from flask import current_app
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
@@ -34,6 +31,7 @@ from service.batch_results import spreadsheet_text
 from service.models import AuditAction, Check, CheckState, LedgerEntry, Unit
 from service.pipeline import get_kinds
 from service.review import confirmed_counterfeits
+from service.workbooks import BOLD, styled_cell, workbook_bytes
 from verification.kinds import Kind
 from verification.posts import PostTable, load_posts, post_key
 from verification.privacy import mask
@@ -269,9 +267,9 @@ def ledger_xlsx(unit: Unit, lines: list[LedgerLine], today: date) -> bytes:
     certificate numbers masked. Write-only, so rows stream to the file."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("作业人员管理台账")
-    sheet.append([bold(sheet, f"{unit.district.name} {unit.name} 作业人员管理台账")])
+    sheet.append([styled_cell(sheet, f"{unit.district.name} {unit.name} 作业人员管理台账", BOLD)])
     sheet.append([f"导出时间：{today.isoformat()}"])
-    sheet.append([bold(sheet, header) for header in EXPORT_HEADERS])
+    sheet.append([styled_cell(sheet, header, BOLD) for header in EXPORT_HEADERS])
     for seq, line in enumerate(lines, start=1):
         entry, check = line.entry, line.last_check
         sheet.append([seq, spreadsheet_text(entry.name), spreadsheet_text(entry.post), line.kind_name or "",
@@ -279,26 +277,14 @@ def ledger_xlsx(unit: Unit, lines: list[LedgerLine], today: date) -> bytes:
                       check.created_at.date() if check else None,
                       VERDICT_LABELS.get(check.verdict, "") if check else "", line.status_label,
                       MISMATCH if line.post_mismatch else ""])
-    return saved(workbook)
+    return workbook_bytes(workbook)
 
 
 def template_xlsx() -> bytes:
     """An empty ledger with the import's headers and one example row."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("作业人员管理台账")
-    sheet.append([bold(sheet, header) for header in COLUMNS])
+    sheet.append([styled_cell(sheet, header, BOLD) for header in COLUMNS])
     # A number of the right form with serial 000000, which no authority issues.
     sheet.append(["张三", "建筑电工", "建筑施工特种作业操作资格证书", "京A012020000000", "建筑电工", date(2027, 6, 30)])
-    return saved(workbook)
-
-
-def bold(sheet: Any, value: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = Font(bold=True)
-    return cell
-
-
-def saved(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

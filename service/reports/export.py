@@ -19,9 +19,9 @@ from service import audit
 from service.batch_results import attachment
 from service.models import AuditAction
 from service.reports.compute import FormRow, FormTable
+from service.workbooks import BOLD, XLSX_MEDIA_TYPE, styled_cell, workbook_bytes
 
-CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 "csv": "text/csv; charset=utf-8"}
+CONTENT_TYPES = {"xlsx": XLSX_MEDIA_TYPE, "csv": "text/csv; charset=utf-8"}
 THIN = Side(style="thin")
 GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 AREA_WIDTH, COLUMN_WIDTH = 14, 13
@@ -62,42 +62,28 @@ def xlsx_bytes(table: FormTable) -> bytes:
     for index in range(2, width + 1):
         sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTH
     title, filing, period = preamble(table)
-    sheet.append([styled(sheet, title[0], Font(bold=True, size=14), Alignment(horizontal="center"))])
-    sheet.append([*filing[:-1], styled(sheet, filing[-1], alignment=Alignment(horizontal="right"))])
+    sheet.append([styled_cell(sheet, title[0], Font(bold=True, size=14), Alignment(horizontal="center"))])
+    sheet.append([*filing[:-1], styled_cell(sheet, filing[-1], alignment=Alignment(horizontal="right"))])
     sheet.append(period)
-    sheet.append([styled(sheet, header, Font(bold=True), Alignment(horizontal="center", vertical="center",
-                                                                    wrap_text=True), GRID)
+    sheet.append([styled_cell(sheet, header, BOLD, Alignment(horizontal="center", vertical="center", wrap_text=True),
+                              GRID)
                   for header in table.form.headers])
     for row in table.rows:
         sheet.append(row_cells(sheet, table, row))
-    sheet.append(row_cells(sheet, table, table.total, Font(bold=True)))
+    sheet.append(row_cells(sheet, table, table.total, BOLD))
     for merged in (f"A1:{last}1", f"A3:{last}3"):
         sheet.merged_cells.add(merged)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def row_cells(sheet, table: FormTable, row: FormRow, font: Font | None = None) -> list[WriteOnlyCell]:
-    cells = [styled(sheet, row.area, font, border=GRID)]
+    cells = [styled_cell(sheet, row.area, font, border=GRID)]
     for column in table.form.columns:
         value = row.values[column.key]
-        cell = styled(sheet, float(value) if isinstance(value, Decimal) else value, font, border=GRID)
+        cell = styled_cell(sheet, float(value) if isinstance(value, Decimal) else value, font, border=GRID)
         cell.number_format = f"0.{'0' * column.decimals}" if column.decimals else "0"
         cells.append(cell)
     return cells
-
-
-def styled(sheet, value, font: Font | None = None, alignment: Alignment | None = None,
-           border: Border | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if font:
-        cell.font = font
-    if alignment:
-        cell.alignment = alignment
-    if border:
-        cell.border = border
-    return cell
 
 
 def download_response(table: FormTable, fmt: str) -> Response:
