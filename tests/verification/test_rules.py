@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -55,6 +56,19 @@ def test_a_category_damaged_by_ocr_is_corroborated_by_its_item_and_an_invented_o
 def test_real_card_id_issued_after_its_county_code_changed_is_valid():
     reading = genuine("special_equipment", number="510602197603143578", sex="男")
     assert codes(reading, context("special_equipment")) == ["QR_MISMATCH"]  # the QR fixture holds another number
+
+
+def test_a_number_read_with_a_letter_for_a_digit_goes_to_a_human():
+    """The reader repairs 42050219901119Z216 to a number of the right form; the letter it read is
+    still reported, as a warning: a forger's typing slip, or a misread."""
+    reading = genuine("special_operation")
+    number = reading.fields.fields["number"]
+    lettered = number.value[:12] + "O" + number.value[13:]
+    reading.fields.fields["number"] = replace(number, raw=lettered)
+    result = verify(reading, context("special_operation"))
+    [found] = [f for f in result.findings if f.code == "NUMBER_INVALID"]
+    assert (found.severity, found.evidence["read"], found.evidence["expected"]) == ("warning", lettered, number.value)
+    assert result.verdict == "suspect"
 
 
 def test_number_year_must_match_first_issue():
