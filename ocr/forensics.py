@@ -101,7 +101,7 @@ def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
     paper_inner = inner & ~printed & ~sealed
     paper_ring = ring & ~printed & ~sealed
 
-    contrast = shift = colour = None
+    contrast = shift = None
     if int(ink.sum()) >= MIN_PIXELS and int(paper_inner.sum()) >= MIN_PIXELS:
         paper_level = float(np.median(luminance[paper_inner]))
         core = np.sort(luminance[ink])[: max(1, int(ink.sum()) // 2)]
