@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from service.models import Check, CheckState, District, FindingCode, Unit
@@ -37,17 +37,22 @@ def dashboard_charts(session: Session, period: Period) -> list[Chart]:
 
 
 def checks_by_month(session: Session, period: Period) -> Chart:
-    """Done checks per district per month, for the twelve months ending with the period's last month."""
+    """Done checks per district per month, for the twelve months ending with the period's last month.
+
+    One grouped query; a check's month is the first whose local-midnight end it precedes (stored times are UTC,
+    so the database's date functions would split at UTC midnight, and differ between SQLite and PostgreSQL).
+    """
     months = recent_months(period.last, MONTHS_SHOWN)
+    start = month_period(months[0]).utc_bounds()[0]
+    ends = [month_period(month).utc_bounds()[1] for month in months]
+    month_index = case(*((Check.created_at < end, index) for index, end in enumerate(ends)))
     districts = session.execute(select(District.id, District.name).order_by(District.id)).all()
     counts = {district_id: [0] * len(months) for district_id, _ in districts}
-    for index, month in enumerate(months):
-        start, end = month_period(month).utc_bounds()
-        for district_id, count in session.execute(
-                select(Unit.district_id, func.count()).select_from(Check).join(Unit, Unit.id == Check.unit_id)
-                .where(Check.state == CheckState.done, Check.created_at >= start, Check.created_at < end)
-                .group_by(Unit.district_id)):
-            counts[district_id][index] = count
+    for district_id, index, count in session.execute(
+            select(Unit.district_id, month_index, func.count()).select_from(Check).join(Unit, Unit.id == Check.unit_id)
+            .where(Check.state == CheckState.done, Check.created_at >= start, Check.created_at < ends[-1])
+            .group_by(Unit.district_id, month_index)):
+        counts[district_id][index] = count
     labels = [f"{month:%Y-%m}" for month in months]
     series = [(name, counts[district_id]) for district_id, name in districts]
     title = f"Checks per month by district, {labels[0]} to {labels[-1]} 各区县每月查验数"

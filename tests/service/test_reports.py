@@ -1,5 +1,5 @@
 """Form A and Form B filled from a month of data on SQLite and PostgreSQL; their periods; their exports read
-back with openpyxl and csv; the figures supervisors enter."""
+back with openpyxl and csv; the figures supervisors enter; the dashboard's checks per month."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from report_helpers import FORM_A_OCTOBER, FORM_B_OCTOBER, OCTOBER, add_october
+from report_helpers import FORM_A_OCTOBER, FORM_B_OCTOBER, OCTOBER, add_check, add_october
 from sqlalchemy import select
 
 from service.auth import create_user
 from service.db import db_session
-from service.models import AuditEvent, District, ReportFigure
+from service.models import AuditEvent, CheckState, District, ReportFigure, Unit, User
+from service.reports.charts import checks_by_month
 from service.reports.compute import fill_form
 from service.reports.export import csv_bytes, xlsx_bytes
 from service.reports.figures import entered_figures, save_figures
@@ -94,6 +95,24 @@ def test_a_range_and_the_campaign_count_september_too(october):
     assert as_rows(fill_form(db_session(), FORM_A, campaign))["合计"]["certificates_checked"] == 9
     november = as_rows(fill_form(db_session(), FORM_A, month_period(date(2026, 11, 1))))["合计"]
     assert (november["certificates_checked"], november["unlicensed"], november["post_mismatch"]) == (0, 1, 1)
+
+
+def test_the_dashboard_counts_checks_per_district_in_local_months(october):
+    wang = db_session().scalars(select(User).where(User.username == "wang")).one()
+    jingan, xisi = (db_session().scalars(select(Unit.id).where(Unit.name == name)).one()
+                    for name in ("京安建筑有限公司", "西四机电安装公司"))
+    add_check(wang, jingan, None, at=datetime(2025, 10, 31, 15, 30, tzinfo=UTC))  # 23:30 local: before the window
+    add_check(wang, jingan, None, at=datetime(2025, 10, 31, 16, 30, tzinfo=UTC))  # 00:30 local on 1 November
+    add_check(wang, jingan, None, at=datetime(2026, 8, 15, 2, tzinfo=UTC))
+    add_check(wang, jingan, None, at=datetime(2026, 9, 30, 16, 30, tzinfo=UTC))  # 00:30 local on 1 October
+    add_check(wang, xisi, None, at=datetime(2026, 10, 31, 16, tzinfo=UTC))  # local midnight: November, after it
+    add_check(wang, xisi, None, at=datetime(2026, 9, 10, 2, tzinfo=UTC)).state = CheckState.queued
+    db_session().commit()
+    chart = checks_by_month(db_session(), month_period(OCTOBER))
+    assert chart.headers == ["区县", "2025-11", "2025-12", *(f"2026-{month:02}" for month in range(1, 11))]
+    assert chart.rows == [["东城区", 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 8],  # October: the fixture's 7 and 00:30
+                          ["西城区", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1],
+                          ["朝阳区", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]
 
 
 @pytest.mark.parametrize(("text", "first", "last", "label"), [
