@@ -10,7 +10,7 @@ from helpers import context, genuine
 from ocr.forensics import FieldTraces
 from ocr.layout import ObservedLayout
 from ocr.types import Box
-from verification.rules.tampering import FAINT_INK, INK_HUE, PAPER_SHIFT, check_tampering
+from verification.rules.tampering import FAINT_INK, HUE_SPREAD, INK_HUE, PAPER_SHIFT, check_tampering
 from verification.verify import verify
 
 NAMES = ("number", "name", "category", "item", "valid_until")
@@ -56,6 +56,17 @@ def test_ink_of_another_hue_is_flagged_unless_under_a_seal():
     assert "another hue" in found[0].message
     assert tampering(traces(number={"ink_colour": (1.0 + 0.8 * INK_HUE, -1.0)})) == []
     assert tampering(traces(name=bluish), seals=(Box(250, 40, 200, 200),)) == []
+
+
+def test_a_hue_apart_by_less_than_coloured_light_spreads_the_others_is_not_a_paste():
+    """A phone photo under coloured light spreads the values' hues; one value must stand apart by far
+    more than the others differ among themselves."""
+    odd = {"ink_colour": (1.0 + INK_HUE + 1.0, -1.0)}
+    spread = 2 * (INK_HUE + 1.0) / HUE_SPREAD  # the others' median distance from their centre, doubled
+    lit = {"name": {"ink_colour": (1.0, -1.0 + spread)}, "category": {"ink_colour": (1.0, -1.0 - spread)},
+           "valid_until": {"ink_colour": (1.0 + spread, -1.0)}}
+    assert [f.evidence["field"] for f in tampering(traces(number=odd))] == ["number"]
+    assert tampering(traces(number=odd, **lit)) == []
 
 
 def test_a_peer_under_a_seal_is_no_hue_baseline():

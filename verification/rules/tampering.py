@@ -26,6 +26,9 @@ FAINT_INK = 0.75
 """A value whose ink contrast is at most this share of the other values' median is suspect."""
 INK_HUE = 6.0
 """A value whose ink differs in hue (CIELAB a*b* distance) by this much from the other values' is suspect."""
+HUE_SPREAD = 4.0
+"""…and by this many times the others' own median distance from their centre (coloured light
+spreads a photo's hues)."""
 PAPER_SHIFT = 6.0
 """A value whose paper differs from its ring by this many ΔE more than the other values' do is suspect."""
 MIN_PEERS = 3
@@ -88,7 +91,8 @@ def oddities(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Box]
         centre = (median(p.ink_colour[0] for p in coloured), median(p.ink_colour[1] for p in coloured))
         apart = hue_distance(traces.ink_colour, centre)
         local = min(hue_distance(traces.ink_colour, p.ink_colour) for p in nearest(traces.box, coloured))
-        if min(apart, local) >= INK_HUE:
+        spread = median(hue_distance(p.ink_colour, centre) for p in coloured)
+        if min(apart, local) >= max(INK_HUE, HUE_SPREAD * spread):
             found["ink_hue_distance"] = round(apart, 1)
     papered = [p for p in peers if p.paper_shift is not None]
     if not sealed and traces.paper_shift is not None and len(papered) >= MIN_PEERS:
