@@ -24,16 +24,13 @@ from sqlalchemy.orm import selectinload
 
 from service import audit
 from service.db import db_session
+from service.downloads import XLSX_MEDIA_TYPE, attachment, spreadsheet_text, workbook_bytes
 from service.masking import mask_numbers, masked
 from service.models import AuditAction, Batch, BatchItem, ItemState
-from service.workbooks import XLSX_MEDIA_TYPE, workbook_bytes
 
 FORMATS = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8", "xlsx": XLSX_MEDIA_TYPE}
 COLUMNS = ("item", "origin", "state", "verdict", "kind", "findings", "error", "page", "elapsed_ms", "finished_at")
 CANCELLED = {"code": "cancelled", "message": "The batch was cancelled before this item was checked."}
-# A spreadsheet runs a cell starting with one of these as a formula; an archive's member names are
-# the uploader's to choose, so such text is prefixed with an apostrophe (OWASP CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -77,10 +74,6 @@ def result_rows(batch: Batch, page_url: Callable[[int], str]) -> list[ResultRow]
             for item in db_session().scalars(query)]
 
 
-def spreadsheet_text(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def jsonl_text(rows: list[ResultRow]) -> str:
     return "".join(json.dumps(masked(row.line()), ensure_ascii=False) + "\n" for row in rows)
 
@@ -112,11 +105,3 @@ def results_response(batch: Batch, fmt: str) -> Response:
                  detail={"format": fmt, "checks": [row.item.check_id for row in rows if row.item.check_id]})
     return attachment(body, FORMATS[fmt], f"batch-{batch.id}-results.{fmt}")
 
-
-def attachment(body: bytes | str, content_type: str, filename: str) -> Response:
-    """An export as a download: never cached, never sniffed as another type."""
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

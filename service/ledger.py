@@ -27,11 +27,10 @@ from sqlalchemy.orm import Session
 
 from ocr.normalise import normalise_code, normalise_date, normalise_text
 from service import audit
-from service.batch_results import spreadsheet_text
+from service.downloads import BOLD, spreadsheet_text, styled_cell, workbook_bytes
 from service.models import AuditAction, Check, CheckState, LedgerEntry, Unit
 from service.pipeline import get_kinds
 from service.review import confirmed_counterfeits
-from service.workbooks import BOLD, styled_cell, workbook_bytes
 from verification.kinds import Kind
 from verification.posts import PostTable, load_posts, post_key
 from verification.privacy import mask

@@ -16,10 +16,9 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from service import audit
-from service.batch_results import attachment
+from service.downloads import BOLD, XLSX_MEDIA_TYPE, attachment, styled_cell, workbook_bytes
 from service.models import AuditAction
 from service.reports.compute import FormRow, FormTable
-from service.workbooks import BOLD, XLSX_MEDIA_TYPE, styled_cell, workbook_bytes
 
 CONTENT_TYPES = {"xlsx": XLSX_MEDIA_TYPE, "csv": "text/csv; charset=utf-8"}
 THIN = Side(style="thin")

@@ -13,8 +13,8 @@ from flask import Response, abort, render_template, request
 from service import audit
 from service.audit import audit_filters, audit_query, shown
 from service.auth import permission_required
-from service.batch_results import spreadsheet_text
 from service.db import db_session
+from service.downloads import spreadsheet_text
 from service.models import AuditAction, AuditEvent, Permission
 from service.web import bp
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from service import audit
 from service.auth import permission_required
-from service.batch_results import FORMATS, attachment
 from service.db import db_session
 from service.districts import all_districts
+from service.downloads import XLSX_MEDIA_TYPE, attachment
 from service.ledger import COLUMNS, LedgerRefused, ledger_lines, ledger_xlsx, read_ledger, replace_ledger, template_xlsx
 from service.models import AuditAction, LedgerEntry, Permission, Unit
 from service.pipeline import get_kinds, upload_source
@@ -84,4 +84,4 @@ def render_ledger(unit: Unit, form: LedgerForm) -> str:
 
 
 def download(body: bytes, filename: str) -> Response:
-    return attachment(body, FORMATS["xlsx"], filename)
+    return attachment(body, XLSX_MEDIA_TYPE, filename)
