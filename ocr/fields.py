@@ -640,21 +640,15 @@ def resolve_code(raw: str) -> tuple[str, float, bool]:
     return value, 1.0, False
 
 
-def without_label_echo(value: str, label: str, pattern: re.Pattern[str]) -> tuple[str, float]:
-    """(value, quality) of a code that starts with its label's last character and fits `pattern`
-    only without it: that character read twice where the detector's boxes overlap ("证号：号鄂F09…",
-    the left half of 鄂 read as 号), dropped at PATTERN_FIT_QUALITY. Any other misfit stays as read."""
-    if value and label and value[0] == label[-1] and not pattern.fullmatch(value) and pattern.fullmatch(value[1:]):
-        return value[1:], PATTERN_FIT_QUALITY
-    return value, 1.0
-
-
-def fit_pattern(value: str, pattern: re.Pattern[str], printed: str | None = None) -> tuple[str, float]:
+def fit_pattern(value: str, pattern: re.Pattern[str], printed: str | None = None,
+                label: str = "") -> tuple[str, float]:
     """(value, quality) of a code that should fully match `pattern`: when it does not, but the code
     as `printed` (before digit lookalikes were repaired) does, that; or when reading one or two digits
     as their print-alike letters (0→O, 1→I, …) makes exactly one reading fit, that reading at
-    PATTERN_FIT_QUALITY; otherwise the value as read at full quality, for the rules to judge (a
-    forger's malformed number must stay malformed).
+    PATTERN_FIT_QUALITY; or when the code starts with its `label`'s last character and fits without
+    it — that character read twice where the detector's boxes overlap ("证号：号鄂F09…", the left half
+    of 鄂 read as 号) — the rest at PATTERN_FIT_QUALITY; otherwise the value as read at full quality,
+    for the rules to judge (a forger's malformed number must stay malformed).
 
     The printed code comes first because the repair takes a letter between a CJK character and a
     digit for a digit: the city letter D of 苏D10… became 0, which the print-alike step made O."""
@@ -673,6 +667,8 @@ def fit_pattern(value: str, pattern: re.Pattern[str], printed: str | None = None
                 fits.add(candidate)
         if fits:
             return (fits.pop(), PATTERN_FIT_QUALITY) if len(fits) == 1 else (value, 1.0)
+    if label and value.startswith(label[-1]) and pattern.fullmatch(value[1:]):
+        return value[1:], PATTERN_FIT_QUALITY
     return value, 1.0
 
 
@@ -714,9 +710,9 @@ def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
     if kind == "code":
         value, quality, checksum = resolve_code(raw)
         if field_spec.pattern and not checksum:
-            value, fit_quality = fit_pattern(value, field_spec.pattern, normalise_code(raw, repair_lookalikes=False))
-            value, echo_quality = without_label_echo(value, candidate.label.text, field_spec.pattern)
-            quality *= fit_quality * echo_quality
+            value, fit_quality = fit_pattern(value, field_spec.pattern, normalise_code(raw, repair_lookalikes=False),
+                                             candidate.label.text)
+            quality *= fit_quality
         if vocabulary and value and (term := lookalike_term(value, vocabulary)) is not None:
             value, quality = term, quality * PATTERN_FIT_QUALITY
         elif vocabulary and value:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from math import dist
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -11,7 +12,7 @@ from PIL import Image, ImageDraw
 from ocr.forensics import field_traces, measure
 from ocr.types import Box, FieldReading
 from samples.fonts import font, pick_face
-from verification.rules.tampering import INK_HUE, hue_distance
+from verification.rules.tampering import INK_HUE
 
 VALUES = {"name": "张三丰", "number": "T11010519491231002X", "category": "电工作业", "valid_until": "2028-02-29"}
 
@@ -77,8 +78,8 @@ def test_ink_of_another_hue_is_measured_apart():
     image, fields = drawn_card(inks={"number": (20, 20, 70)})
     traces = {t.field: t for t in field_traces(image, fields)}
     others = [t.ink_colour for name, t in traces.items() if name != "number"]
-    assert max(hue_distance(a, b) for a in others for b in others) < 1.5
-    assert min(hue_distance(traces["number"].ink_colour, other) for other in others) > INK_HUE
+    assert max(dist(a, b) for a in others for b in others) < 1.5
+    assert min(dist(traces["number"].ink_colour, other) for other in others) > INK_HUE
 
 
 def test_a_labels_character_caught_in_the_box_does_not_decide_the_hue():
@@ -91,7 +92,7 @@ def test_a_labels_character_caught_in_the_box_does_not_decide_the_hue():
     pen.rectangle(label_glyph, fill=(0, 0, 90))  # bold navy print, darker than the value's
     grown = replace(fields["category"], box=Box(box.x - 2, box.y, box.w + 2, box.h))
     traces = {t.field: t for t in field_traces(image, {**fields, "category": grown})}
-    assert hue_distance(traces["category"].ink_colour, traces["name"].ink_colour) < INK_HUE / 2
+    assert dist(traces["category"].ink_colour, traces["name"].ink_colour) < INK_HUE / 2
 
 
 def test_a_one_character_value_has_no_hue():

@@ -14,7 +14,7 @@ patches that lets through.
 
 from __future__ import annotations
 
-from math import hypot
+from math import dist, hypot
 from statistics import median
 
 from ocr.forensics import FieldTraces
@@ -69,10 +69,6 @@ def nearest(box: Box, peers: list[FieldTraces]) -> list[FieldTraces]:
     return [p for p, d in zip(peers, distances, strict=True) if d <= closest * NEAR_TIE]
 
 
-def hue_distance(colour: tuple[float, float], other: tuple[float, float]) -> float:
-    return hypot(colour[0] - other[0], colour[1] - other[1])
-
-
 def oddities(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Box]) -> dict[str, float]:
     """The measurements in which `traces` stands apart both from the median of `peers` and from each
     of its nearest peers: light and shade change smoothly across a photo and touch neighbours alike,
@@ -89,9 +85,9 @@ def oddities(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Box]
     coloured = [p for p in peers if p.ink_colour is not None and p.box not in under_seal]
     if not sealed and traces.ink_colour is not None and len(coloured) >= MIN_PEERS:
         centre = (median(p.ink_colour[0] for p in coloured), median(p.ink_colour[1] for p in coloured))
-        apart = hue_distance(traces.ink_colour, centre)
-        local = min(hue_distance(traces.ink_colour, p.ink_colour) for p in nearest(traces.box, coloured))
-        spread = median(hue_distance(p.ink_colour, centre) for p in coloured)
+        apart = dist(traces.ink_colour, centre)
+        local = min(dist(traces.ink_colour, p.ink_colour) for p in nearest(traces.box, coloured))
+        spread = median(dist(p.ink_colour, centre) for p in coloured)
         if min(apart, local) >= max(INK_HUE, HUE_SPREAD * spread):
             found["ink_hue_distance"] = round(apart, 1)
     papered = [p for p in peers if p.paper_shift is not None]
