@@ -116,7 +116,9 @@ def test_a_duplicate_group_is_claimed_whole_and_shown_side_by_side(live_server, 
     cards = page.locator(".group-card")
     expect(cards).to_have_count(2)
     for index in range(2):
-        assert cards.nth(index).locator("img").evaluate("image => image.complete && image.naturalWidth > 0")
+        image = cards.nth(index).locator("img")
+        expect(image).to_have_js_property("complete", True)  # waits for the load: the page may still be fetching it
+        assert image.evaluate("image => image.naturalWidth > 0")
     page.get_by_role("button", name="Claim all 2 cards").click()
     expect(page.locator(".review-status")).to_contain_text("Claimed · li")
     page.goto(live_server + "/review?state=claimed")
