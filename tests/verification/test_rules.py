@@ -282,6 +282,17 @@ def test_an_authority_one_character_off_goes_to_a_human_only_when_no_place_is_na
     assert found.evidence["fields"] == ["authority"] and found.severity == severity
 
 
+@pytest.mark.parametrize(("registered", "severity"), [
+    (date(2028, 12, 29), "warning"),  # the card runs out sooner than its record: a misread or an older issue
+    (date(2026, 2, 28), "error"),  # the card runs out later than its record: an alteration
+])
+def test_an_expiry_before_the_registers_goes_to_a_human_and_one_after_it_rejects(registered, severity):
+    facts = Facts(register=DictRegister([record(valid_until=registered)]))
+    [found] = [f for f in verify(genuine("special_operation"), context("special_operation", facts)).findings
+               if f.code == "REGISTRY_MISMATCH"]
+    assert found.evidence["fields"] == ["valid_until"] and found.severity == severity
+
+
 def test_a_near_name_beside_another_difference_still_rejects():
     facts = Facts(register=DictRegister([record(name="钱梅凤", first_issued=date(2021, 3, 1))]))
     reading = make_reading("special_operation", {**GENUINE["special_operation"], "name": "钱梅风"},

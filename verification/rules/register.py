@@ -44,19 +44,24 @@ def check_register(reading: CardReading, context: CheckContext) -> list[Finding]
         misread = all(near_miss(f, read[f], expected[f], kind) for f in differing)
         findings.append(finding(
             "REGISTRY_MISMATCH", "The register holds this number with different " + ", ".join(differing) + "."
-            + (" One character apart: a misread or an alteration; compare the card by eye." if misread else ""),
+            + (" Each differs as a misread does (one character off, or an earlier expiry): compare the card by eye."
+               if misread else ""),
             severity=Severity.WARNING if misread else None, fields=differing, read=read, expected=expected,
         ))
     return findings
 
 
 def near_miss(name: str, card: str, held: str, kind: Kind) -> bool:
-    """Whether the card's value is the register's read one character off (`one_glyph_apart` for a
-    name, `misread_place` for an authority); nothing else is."""
+    """Whether the card's value differs from the register's as a misread does: a name or an authority
+    one character off (`one_glyph_apart`, `misread_place`), or an expiry before the register's — a
+    card that runs out sooner than its record gains its holder nothing; it is a digit misread or an
+    earlier issue of the card, where an alteration always runs later. Nothing else is."""
     if name == "name":
         return one_glyph_apart(card, held)
     if name == "authority":
         return misread_place(card, held, authority_agencies(kind))
+    if name == "valid_until":
+        return card < held  # ISO dates
     return False
 
 
