@@ -90,6 +90,13 @@ PRINT_ALIKES = {"0": "O", "1": "I", "8": "B", "5": "S", "2": "Z", "6": "G"}
 (`FieldSpec.pattern`) wants a letter, a digit read there is re-read as its letter. Never the other
 way: a letter where the structure wants a digit is a typing slip a forger leaves, for the rules."""
 PATTERN_FIT_QUALITY = 0.9
+MIN_NAME_CHARS = 2
+"""A person's name has a family name and a given name: one character read is a name not fully read."""
+HEAD_STAND_IN = "中"
+"""Any CJK character: put where a code's structure begins with one, to ask whether the rest fits."""
+MAX_HEAD_PIECES = 3
+"""A CJK character the reader could not read comes out as up to this many Latin letters and digits
+(冀 as "J1I"), or as nothing."""
 ID_CHECK_LOOKALIKES = {"x": "X", "×": "X", "K": "X", "k": "X"}
 MAX_ID_READINGS = 4  # a wrong reading passes MOD 11-2 one time in 11: more candidates than this and a
 # unique pass would no longer single out the printed number
@@ -647,8 +654,11 @@ def fit_pattern(value: str, pattern: re.Pattern[str], printed: str | None = None
     as their print-alike letters (0→O, 1→I, …) makes exactly one reading fit, that reading at
     PATTERN_FIT_QUALITY; or when the code starts with its `label`'s last character and fits without
     it — that character read twice where the detector's boxes overlap ("证号：号鄂F09…", the left half
-    of 鄂 read as 号) — the rest at PATTERN_FIT_QUALITY; otherwise the value as read at full quality,
-    for the rules to judge (a forger's malformed number must stay malformed).
+    of 鄂 read as 号) — the rest at PATTERN_FIT_QUALITY; or when the structure begins with a CJK
+    character (a province) that was read as Latin pieces or lost, and the rest fits, the value at
+    quality 0: unreadable, a retake, as no forger types a Latin letter for the province; otherwise the
+    value as read at full quality, for the rules to judge (a forger's malformed number must stay
+    malformed).
 
     The printed code comes first because the repair takes a letter between a CJK character and a
     digit for a digit: the city letter D of 苏D10… became 0, which the print-alike step made O."""
@@ -669,7 +679,17 @@ def fit_pattern(value: str, pattern: re.Pattern[str], printed: str | None = None
             return (fits.pop(), PATTERN_FIT_QUALITY) if len(fits) == 1 else (value, 1.0)
     if label and value.startswith(label[-1]) and pattern.fullmatch(value[1:]):
         return value[1:], PATTERN_FIT_QUALITY
+    if head_unread(value, pattern):
+        return value, 0.0
     return value, 1.0
+
+
+def head_unread(value: str, pattern: re.Pattern[str]) -> bool:
+    """Whether `value` fits `pattern` once its first few Latin letters and digits, or none, stand for
+    the one CJK character the structure begins with."""
+    return any((not value[:pieces] or (value[:pieces].isascii() and value[:pieces].isalnum()))
+               and pattern.fullmatch(HEAD_STAND_IN + value[pieces:]) is not None
+               for pieces in range(MAX_HEAD_PIECES + 1))
 
 
 @dataclass(frozen=True)
@@ -727,6 +747,8 @@ def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
         confidences = [g.confidence for g in candidate.glyphs] if text == candidate.chars else None
         text, quality = snap(text, vocabulary, confidences)
         return Typed(text, quality)
+    if kind == "name" and len(text) < MIN_NAME_CHARS:
+        return Typed(text or None, 0.0)
     return Typed(text or None, 1.0 if text else 0.0)
 
 

@@ -76,7 +76,7 @@ class FieldSpec:
 
     name: str
     labels: tuple[str, ...]
-    value_type: str = "text"  # text | date | date_range | sex | code
+    value_type: str = "text"  # text | name | date | date_range | sex | code
     pattern: re.Pattern[str] | None = None
     """A compiled expression every genuine value fully matches (a code's structure), used to re-read
     letters and digits that print alike where the structure allows only one of them."""

@@ -45,7 +45,7 @@ SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "labels": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
-                    "type": {"enum": ["text", "date", "date_range", "sex", "code"]},
+                    "type": {"enum": ["text", "name", "date", "date_range", "sex", "code"]},
                     # An authority's name is a place and an agency: the agencies that issue this kind.
                     "agencies": {"type": "array", "items": {"type": "string", "minLength": 2}},
                 },

@@ -323,6 +323,33 @@ def test_a_code_is_fitted_to_its_structure_only_by_reading_digits_as_letters(rea
     assert fit_pattern(read, CONSTRUCTION_NUMBER) == (expected, quality)
 
 
+@pytest.mark.parametrize("read", [
+    "IL992015071679",  # the province character read as two Latin letters
+    "J1IR032024592835",  # as three pieces (冀)
+    "Y992019403200",  # lost
+])
+def test_a_code_whose_province_character_was_not_read_is_unreadable_not_malformed(read):
+    assert fit_pattern(read, CONSTRUCTION_NUMBER) == (read, 0.0)
+
+
+@pytest.mark.parametrize("read", [
+    "豫012019000123",  # the city letter dropped: a malformed number, for the rules
+    "Y99201940320",  # lost province, and a digit short too
+    "豫AB12019000123",
+])
+def test_a_code_that_does_not_fit_after_its_head_is_not_called_unreadable(read):
+    assert fit_pattern(read, CONSTRUCTION_NUMBER) == (read, 1.0)
+
+
+def test_a_name_read_as_one_character_is_not_trusted(specs):
+    spec = specs["special_operation"]
+    title = line("中华人民共和国特种作业操作证", 200, 30)
+    one = extract_fields([title, line("姓名：汤", 60, 130)], spec).fields["name"]
+    two = extract_fields([title, line("姓名：汤勇", 60, 130)], spec).fields["name"]
+    assert (one.value, one.confidence) == ("汤", 0.0)
+    assert two.value == "汤勇" and two.confidence > 0.5
+
+
 def test_a_city_letter_that_looks_like_a_digit_is_kept_as_printed(specs):
     """D is a digit lookalike, but 苏D10… fits the construction number's structure as printed."""
     assert fit_pattern("苏0102020378072", CONSTRUCTION_NUMBER, printed="苏D102020378072") == ("苏D102020378072", 1.0)
