@@ -24,11 +24,13 @@ from verification.reading import CardReading, CheckContext
 
 FAINT_INK = 0.75
 """A value whose ink contrast is at most this share of the other values' median is suspect."""
-INK_HUE = 6.0
+INK_HUE = 7.0
 """A value whose ink differs in hue (CIELAB a*b* distance) by this much from the other values' is suspect."""
-HUE_SPREAD = 4.0
+HUE_SPREAD = 5.0
 """…and by this many times the others' own median distance from their centre (coloured light
-spreads a photo's hues)."""
+spreads a photo's hues). With these two, the most apart of 804 dev genuine cards' values (all
+captures, capture damage and two phone-only seeds) reaches 0.76 of the bound; at 6 and 4 it reached
+0.95, and the bench raised two false alarms on phones."""
 PAPER_SHIFT = 6.0
 """A value whose paper differs from its ring by this many ΔE more than the other values' do is suspect."""
 MIN_PEERS = 3
