@@ -42,6 +42,13 @@ def test_faint_ink_is_flagged_with_the_fields_box():
     assert found[0].evidence["ink_contrast_ratio"] == pytest.approx(0.9 * FAINT_INK, abs=0.01)
 
 
+def test_faint_ink_under_a_seal_is_not_flagged():
+    """The seal's strokes overprint the value and are masked out of its ink, leaving it fainter."""
+    faint = traces(name={"ink_contrast": 0.8 * FAINT_INK * 0.9})
+    assert [f.evidence["field"] for f in tampering(faint)] == ["name"]
+    assert tampering(faint, seals=(Box(250, 40, 200, 200),)) == []
+
+
 def test_foreign_paper_is_flagged_unless_under_a_seal():
     odd = traces(name={"paper_shift": 0.5 + PAPER_SHIFT + 1})
     assert [f.evidence["field"] for f in tampering(odd)] == ["name"]

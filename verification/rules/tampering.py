@@ -6,8 +6,8 @@ around it. Each value is compared with the card's own other values printed at ab
 lighting, paper tint and capture damage that touch the whole card cancel out (small print blurs
 fainter than large in a low-resolution copy, and a card that prints its dates smaller would otherwise
 look pasted over), and with its nearest values, so shade that falls across one part of a photo does
-too. Values under a seal are not judged on their paper or ink hue (the seal's pink halo is not a
-patch). The thresholds sit beyond what genuine cards showed in every capture condition, because a
+too. Values under a seal are not judged (the seal's pink halo is not a patch, and its strokes,
+masked out of the value's ink, leave the print fainter). The thresholds sit beyond what genuine cards showed in every capture condition, because a
 false TAMPERING on a genuine card costs an inspector's trust; the bench reports how many pasted
 patches that lets through.
 """
@@ -74,10 +74,13 @@ def nearest(box: Box, peers: list[FieldTraces]) -> list[FieldTraces]:
 def oddities(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Box]) -> dict[str, float]:
     """The measurements in which `traces` stands apart both from the median of `peers` and from each
     of its nearest peers: light and shade change smoothly across a photo and touch neighbours alike,
-    a pasted patch is one value's own. Paper and ink hue are not judged under a seal (`under_seal`:
-    the boxes a seal overlaps), where the seal's tint mixes into both."""
-    sealed = traces.box in under_seal
+    a pasted patch is one value's own. A value under a seal (`under_seal`: the boxes a seal
+    overlaps) is not judged: the seal's tint mixes into its paper and ink, and its strokes, masked
+    out of the ink, leave the print fainter (a dev phone photo's small validity dates under the seal
+    read at 0.73 of the others' contrast). Sealed values' contrast still counts among the peers'."""
     found: dict[str, float] = {}
+    if traces.box in under_seal:
+        return found
     inked = [p for p in peers if p.ink_contrast is not None]
     if traces.ink_contrast is not None and len(inked) >= MIN_PEERS:
         ratio = traces.ink_contrast / max(median(p.ink_contrast for p in inked), 1e-6)
@@ -85,7 +88,7 @@ def oddities(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Box]
         if max(ratio, local) <= FAINT_INK:
             found["ink_contrast_ratio"] = round(ratio, 2)
     coloured = [p for p in peers if p.ink_colour is not None and p.box not in under_seal]
-    if not sealed and traces.ink_colour is not None and len(coloured) >= MIN_PEERS:
+    if traces.ink_colour is not None and len(coloured) >= MIN_PEERS:
         centre = (median(p.ink_colour[0] for p in coloured), median(p.ink_colour[1] for p in coloured))
         apart = dist(traces.ink_colour, centre)
         local = min(dist(traces.ink_colour, p.ink_colour) for p in nearest(traces.box, coloured))
@@ -93,7 +96,7 @@ def oddities(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Box]
         if min(apart, local) >= max(INK_HUE, HUE_SPREAD * spread):
             found["ink_hue_distance"] = round(apart, 1)
     papered = [p for p in peers if p.paper_shift is not None]
-    if not sealed and traces.paper_shift is not None and len(papered) >= MIN_PEERS:
+    if traces.paper_shift is not None and len(papered) >= MIN_PEERS:
         excess = traces.paper_shift - median(p.paper_shift for p in papered)
         local = min(traces.paper_shift - p.paper_shift for p in nearest(traces.box, papered))
         if min(excess, local) >= PAPER_SHIFT:
