@@ -7,9 +7,9 @@ lighting, paper tint and capture damage that touch the whole card cancel out (sm
 fainter than large in a low-resolution copy, and a card that prints its dates smaller would otherwise
 look pasted over), and with its nearest values, so shade that falls across one part of a photo does
 too. Values under a seal are not judged (the seal's pink halo is not a patch, and its strokes,
-masked out of the value's ink, leave the print fainter). The thresholds sit beyond what genuine cards showed in every capture condition, because a
-false TAMPERING on a genuine card costs an inspector's trust; the bench reports how many pasted
-patches that lets through.
+masked out of the value's ink, leave the print fainter). The thresholds sit beyond what genuine
+cards showed in every capture condition, because a false TAMPERING on a genuine card costs an
+inspector's trust; the bench reports how many pasted patches that lets through.
 """
 
 from __future__ import annotations
