@@ -44,33 +44,34 @@ def check_register(reading: CardReading, context: CheckContext) -> list[Finding]
         misread = all(near_miss(f, read[f], expected[f], kind) for f in differing)
         findings.append(finding(
             "REGISTRY_MISMATCH", "The register holds this number with different " + ", ".join(differing) + "."
-            + (" Each differs as a misread does (one character off, or an earlier expiry): compare the card by eye."
-               if misread else ""),
+            + (" Each differs as a misread does (a character off, no real place, an earlier expiry): "
+               "compare the card by eye." if misread else ""),
             severity=Severity.WARNING if misread else None, fields=differing, read=read, expected=expected,
         ))
     return findings
 
 
 def near_miss(name: str, card: str, held: str, kind: Kind) -> bool:
-    """Whether the card's value differs from the register's as a misread does: a name or an authority
-    one character off (`one_glyph_apart`, `misread_place`), or an expiry before the register's — a
-    card that runs out sooner than its record gains its holder nothing; it is a digit misread or an
-    earlier issue of the card, where an alteration always runs later. Nothing else is."""
+    """Whether the card's value differs from the register's as a misread does: a name one character
+    off (`one_glyph_apart`), an authority naming no real place (`misread_place`), or an expiry before
+    the register's — a card that runs out sooner than its record gains its holder nothing; it is a
+    digit misread or an earlier issue of the card, where an alteration always runs later. Nothing
+    else is."""
     if name == "name":
         return one_glyph_apart(card, held)
     if name == "authority":
-        return misread_place(card, held, authority_agencies(kind))
+        return misread_place(card, authority_agencies(kind))
     if name == "valid_until":
         return card < held  # ISO dates
     return False
 
 
-def misread_place(card: str, held: str, agencies: tuple[str, ...]) -> bool:
-    """An authority one character from the register's whose place is no place at all (潮北省 for
-    湖北省): a misread. One naming another real place (河北省) is another authority and differs."""
+def misread_place(card: str, agencies: tuple[str, ...]) -> bool:
+    """An authority that names no real place followed by one of the kind's agencies — 潮北省 for
+    湖北省, or print too damaged to split ("山东市和建设厅"): a misread, as forgers copy real
+    authorities. One naming another real place (河北省) is another authority and differs."""
     split = split_agency(canonical(card), agencies)
-    return (one_edit_apart(canonical(card), canonical(held)) and split is not None
-            and not known_place(split[0], place_names()))
+    return split is None or not known_place(split[0], place_names())
 
 
 def one_glyph_apart(card: str, held: str) -> bool:
