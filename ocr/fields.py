@@ -139,14 +139,26 @@ def slice_box(box: Box, start: float, end: float) -> Box:
     return Box(round(box.x + start * box.w), box.y, max(1, round((end - start) * box.w)), box.h)
 
 
+def slice_quad(line: TextLine, start: float, end: float) -> Box:
+    """The image box of the part of a line between fractions `start` and `end` of its text, along the
+    line's corners in reading order (`TextLine.quad`): a line photographed upside down or a quarter
+    turn round runs right to left or down the image. Clipped to the line's image box."""
+    (tlx, tly), (trx, try_), (brx, bry), (blx, bly) = line.quad
+    xs = [tlx + (trx - tlx) * t for t in (start, end)] + [blx + (brx - blx) * t for t in (start, end)]
+    ys = [tly + (try_ - tly) * t for t in (start, end)] + [bly + (bry - bly) * t for t in (start, end)]
+    box = line.box
+    x0 = min(max(math.floor(min(xs)), box.x), box.x + box.w - 1)
+    y0 = min(max(math.floor(min(ys)), box.y), box.y + box.h - 1)
+    x1 = min(max(math.ceil(max(xs)), x0 + 1), box.x + box.w)
+    y1 = min(max(math.ceil(max(ys)), y0 + 1), box.y + box.h)
+    return Box(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+
 def line_glyphs(line: TextLine, layout: bool) -> list[Glyph]:
     """A line's characters, half-width, with boxes interpolated along it (engines give line boxes
-    only), in the layout frame when `layout` and the line has one."""
+    only), in the layout frame when `layout` and the line has one, and in the image along the line's
+    corners when the engine gives them (`slice_quad`)."""
     frame = line.layout_box if layout and line.layout_box else line.box
-    # A line that is level in the layout frame but upright in the image (a card photographed a
-    # quarter turn round) runs up or down the image, so slicing its image box left to right would
-    # point at the wrong characters: each character's evidence box is then the whole line's.
-    crosswise = (frame.w > frame.h) != (line.box.w > line.box.h)
     per_char = line.char_confidences if len(line.char_confidences) == len(line.text) else None
     chars = [(char, per_char[i] if per_char else line.confidence, i)
              for i, original in enumerate(line.text) for char in to_half_width(original)]
@@ -156,7 +168,7 @@ def line_glyphs(line: TextLine, layout: bool) -> list[Glyph]:
         start, position = position, position + advance(char) / total
         if not char.isspace():
             gap_before = i == 0 or line.text[i - 1].isspace()
-            image_box = line.box if crosswise else slice_box(line.box, start, position)
+            image_box = slice_quad(line, start, position) if line.quad else slice_box(line.box, start, position)
             glyphs.append(Glyph(char, slice_box(frame, start, position), image_box, confidence, line, gap_before))
     return glyphs
 

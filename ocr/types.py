@@ -65,6 +65,11 @@ class TextLine:
     """The same line in the engine's straightened working frame, where rows are level (a tilted
     photo makes `box`, in image pixels, slant across rows). Layout analysis uses it when every line
     has one; None when the engine did not straighten the image."""
+    quad: tuple[tuple[float, float], ...] = ()
+    """The line's corners in image pixels in the order its text reads — top-left, top-right,
+    bottom-right, bottom-left of the upright print — when the engine turned or straightened the image
+    to read it (a photo taken upside down runs right to left in `box`); empty when it read the image
+    as it stands."""
     char_confidences: tuple[float, ...] = ()
     """Confidence of each character of `text` (spaces included), when the engine reports finer
     than line level; empty otherwise. One doubtful character is enough to doubt a value."""

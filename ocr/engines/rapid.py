@@ -326,7 +326,7 @@ class RapidOcrEngine:
                          max(1, min(y1, height) - max(y0, 0)))
             source = card.to_source(box) / scale
             lines.append(TextLine(text, min(max(float(score), 0.0), 1.0), image_box(source, *image.size),
-                                  layout_box=layout))
+                                  layout_box=layout, quad=tuple((float(x), float(y)) for x, y in source)))
         return sorted(lines, key=lambda line: (line.layout_box.y, line.layout_box.x))
 
     def _detect(self, gray: np.ndarray) -> list[np.ndarray]:

@@ -68,10 +68,19 @@ def test_fields_of_a_rendered_card_are_read_and_trusted(specs, label_value_lines
     assert box.x <= x + w / 2 <= box.x + box.w and box.y <= y + h / 2 <= box.y + box.h
 
 
+def turned_point(x: float, y: float, size: tuple[int, int], turn: Image.Transpose) -> tuple[float, float]:
+    """Where the point (x, y) of an image of `size` lands after `Image.transpose(turn)`."""
+    width, height = size
+    return {Image.Transpose.ROTATE_90: (y, width - x), Image.Transpose.ROTATE_180: (width - x, height - y),
+            Image.Transpose.ROTATE_270: (height - y, x)}[turn]
+
+
 @pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270])
-def test_a_card_photographed_turned_reads_like_the_upright_one(rapid, specs, label_value, turn):
+def test_a_card_photographed_turned_reads_like_the_upright_one(rapid, specs, rendered_cards, label_value, turn):
     """Layout boxes are levelled to the text's reading direction, and the seal's own lettering,
-    which lands beside the authority when turned, does not run into it."""
+    which lands beside the authority when turned, does not run into it. A value's evidence box is
+    where the value lies in the turned image, not where its label does: its line runs right to left
+    (upside down) or down the image (a quarter turn)."""
     turned = label_value.transpose(turn)
     lines = rapid.read(turned)
     assert all(inside(line.box, turned) for line in lines)
@@ -79,6 +88,12 @@ def test_a_card_photographed_turned_reads_like_the_upright_one(rapid, specs, lab
     result = read_fields(lines, specs.values())
     assert result.scheme == "special_operation"
     assert {name: result.fields[name].value for name in LABEL_VALUE} == LABEL_VALUE
+    x, y, w, h = rendered_cards["label_value"].boxes["name"]
+    centre_x, centre_y = turned_point(x + w / 2, y + h / 2, label_value.size, turn)
+    box = result.fields["name"].box
+    assert box.x <= centre_x <= box.x + box.w and box.y <= centre_y <= box.y + box.h
+    label_x, label_y = turned_point(x - h, y + h / 2, label_value.size, turn)  # 名 of 姓名, left of the value
+    assert not (box.x <= label_x <= box.x + box.w and box.y <= label_y <= box.y + box.h)
 
 
 def test_two_label_value_pairs_on_one_row_are_split(rapid, specs, rendered_cards):
