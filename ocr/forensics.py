@@ -83,7 +83,10 @@ def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
     region = cv2.resize(region, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     local = Box(round((box.x - x0) * scale), round((box.y - y0) * scale), round(box.w * scale), round(box.h * scale))
     luminance = cv2.cvtColor(region, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    sealed = redness(region, blur=True) >= SEAL_TINT_MARGIN  # seal ink: neither print nor paper
+    # Seal ink, neither print nor paper: red standing out from the value's own surroundings, as under
+    # a warm lamp the whole card reads reddish and an absolute margin would leave no paper to measure.
+    tint = redness(region, blur=True)
+    sealed = tint - max(0, int(np.median(tint))) >= SEAL_TINT_MARGIN
 
     rh, rw = luminance.shape
     inner = np.zeros((rh, rw), bool)

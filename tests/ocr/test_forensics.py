@@ -51,6 +51,17 @@ def test_genuine_values_measure_alike():
     assert all(t.paper_shift is not None and t.paper_shift < 2.0 for t in traces)
 
 
+def test_warm_lit_paper_is_paper_not_seal_ink():
+    """Under a warm lamp the whole card reads reddish: only red standing out from the value's own
+    surroundings is a seal's, or no paper would be left to measure."""
+    image, fields = drawn_card()
+    warm = np.clip(np.asarray(image).astype(np.float32) * [1.1, 0.93, 0.9], 0, 255).astype(np.uint8)
+    traces = field_traces(Image.fromarray(warm), fields)
+    assert all(t.paper_shift is not None and t.paper_shift < 2.0 for t in traces)
+    contrasts = [t.ink_contrast for t in traces]
+    assert max(contrasts) - min(contrasts) < 0.1
+
+
 def test_one_value_read_as_two_fields_is_measured_once():
     """A date printed once and read as both first issue and start is one value to compare and report."""
     image, fields = drawn_card()
