@@ -256,6 +256,8 @@ def test_every_kind_file_loads():
     ("钱梅风", "钱梅凤", "warning"),  # one glyph misread
     ("吴辉军", "吴辉", "warning"),  # one glyph too many
     ("张强", "张伟", "error"),  # two-character names one apart: another person of the same family name
+    ("问洁", "闫洁", "warning"),  # …unless the differing characters print alike
+    ("马森", "马鑫", "warning"),
     ("李娜", "张伟", "error"),  # another person
 ])
 def test_a_name_one_character_from_the_registers_goes_to_a_human(printed, registered, severity):

@@ -9,6 +9,7 @@ agency within the reader's snapping distance (a character dropped, 乡 read as �
 from __future__ import annotations
 
 from ocr.fields import SNAP_THRESHOLD, similarity
+from ocr.lookalikes import look_alike
 from ocr.places import known_place, one_edit_apart, place_names, split_agency
 from verification.facts import REVOKED_STATUSES
 from verification.findings import Finding, Severity, finding
@@ -76,10 +77,15 @@ def misread_place(card: str, agencies: tuple[str, ...]) -> bool:
 
 def one_glyph_apart(card: str, held: str) -> bool:
     """Names one character apart that share at least two (one misread, dropped or extra glyph: 钱梅风 for
-    钱梅凤, 吴辉军 for 吴辉): the reader's commonest slip. A lent card shows a whole other name; two-character
-    names one apart (张伟, 张强) are two people of one family name and still differ outright. Such a
-    mismatch sends the card to a human instead of rejecting it."""
-    return max(len(card), len(held)) >= 3 and one_edit_apart(card, held)
+    钱梅凤, 吴辉军 for 吴辉), or two-character names whose differing characters print alike (问洁 for 闫洁,
+    `ocr.lookalikes`): the reader's commonest slips. A lent card shows a whole other name; two-character
+    names one apart in characters that do not look alike (张伟, 张强) are two people and still differ
+    outright. Such a mismatch sends the card to a human instead of rejecting it."""
+    if not one_edit_apart(card, held):
+        return False
+    if max(len(card), len(held)) >= 3:
+        return True
+    return len(card) == len(held) and all(a == b or look_alike(a, b) for a, b in zip(card, held, strict=True))
 
 
 def _card_value(reading: CardReading, context: CheckContext, name: str) -> str | None:

@@ -1,0 +1,32 @@
+"""Characters printed alike, by their drawn outlines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ocr import lookalikes
+from ocr.lookalikes import look_alike
+
+
+@pytest.mark.parametrize(("a", "b"), [("问", "闫"), ("森", "鑫"), ("侯", "候"), ("凤", "风")])
+def test_characters_a_blurred_photo_confuses_look_alike(a, b):
+    assert look_alike(a, b) and look_alike(b, a)
+
+
+@pytest.mark.parametrize(("a", "b"), [("伟", "强"), ("张", "李"), ("洁", "杰")])
+def test_characters_of_other_shapes_do_not(a, b):
+    assert not look_alike(a, b)
+
+
+def test_without_the_font_nothing_looks_alike(monkeypatch):
+    """A mismatch then stays a mismatch: the register rule rejects as it would without the test."""
+    monkeypatch.setattr(lookalikes, "GLYPH_FONT", Path("/nonexistent/font.ttc"))
+    lookalikes.glyph_font.cache_clear()
+    lookalikes.outline.cache_clear()
+    try:
+        assert not look_alike("问", "闫")
+    finally:
+        lookalikes.glyph_font.cache_clear()
+        lookalikes.outline.cache_clear()
