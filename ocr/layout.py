@@ -44,8 +44,7 @@ def find_seals(image: Image.Image, lines: Sequence[TextLine]) -> tuple[Box, ...]
     if scale < 1.0:
         small = small.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
                              Image.Resampling.BILINEAR)
-    # Image boxes of a tilted photo's lines are taller than the print; the shortest lines are least so.
-    heights = sorted(min(line.box.w, line.box.h) for line in lines)
+    heights = sorted(line.height for line in lines)
     line_height = heights[len(heights) // 10] * scale if heights else 0.0
     return tuple(Box(round(b.x / scale), round(b.y / scale), round(b.w / scale), round(b.h / scale))
                  for b in seal_outlines(np.asarray(small), line_height, against_surroundings=True))

@@ -32,6 +32,8 @@ TINT_RANGE_PERCENTILES = (1, 99)
 FULL_RANGE = 180
 """…span at least this much when it is well exposed (generated scans spanned 173–238, phone photos
 141–238; the same photos dimmed to 70 % brightness and contrast, 72–117)."""
+PAPER_SHARE = 0.3
+"""The brightest share of a photo's pixels taken for its paper (a card fills a third of a photo or more)."""
 SOLID_LINES = 0.8
 """Tinted areas that hold a disc this many lines of print across are solid (a reddish desk, a cover,
 a red band), not a seal's strokes; they are set aside before marks are joined, so a seal stamped
@@ -56,6 +58,14 @@ def surrounding_tint(tint: np.ndarray) -> np.ndarray:
     return cv2.resize(wide, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.int16) - 128
 
 
+def paper_tint(rgb: np.ndarray, tint: np.ndarray) -> float:
+    """The tint of a photo's brightest pixels (PAPER_SHARE), its paper. Where a card lies on a desk
+    darker than itself, a seal near its edge has the desk around it: a green desk's tint is far
+    below the paper's, and measured against it the whole card would stand out as red as a seal."""
+    luminance = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return float(np.median(tint[luminance >= np.percentile(luminance, 100 * (1 - PAPER_SHARE))]))
+
+
 def tint_gain(rgb: np.ndarray) -> float:
     """How much a dim or flat photo's tints are raised to read as a well-exposed one's: its luminance
     range (TINT_RANGE_PERCENTILES) against FULL_RANGE; 1 for a photo that spans at least that. A dim
@@ -70,13 +80,14 @@ def seal_outlines(rgb: np.ndarray, line_height: float = 0.0, against_surrounding
 
     The tint, not `ocr.preprocess.red_mask`, finds them: on a photo the seal is often washed out
     to pink, far from pure red. `against_surroundings` measures the tint above that of the seal's
-    surroundings (`surrounding_tint`), for a whole photo where the paper or the desk is reddish."""
+    surroundings (`surrounding_tint`) or of the paper (`paper_tint`), whichever is redder, for a whole
+    photo where the paper or the desk is reddish."""
     short = min(rgb.shape[:2])
     smallest = max(SEAL_MIN_SIZE * short, SEAL_MIN_LINES * line_height)
     size = max(3, round(SEAL_JOIN * short), round(SEAL_JOIN_LINES * line_height))
     tint = redness(rgb, blur=True) * tint_gain(rgb)
     if against_surroundings:
-        tint = tint - surrounding_tint(tint)
+        tint = tint - np.maximum(surrounding_tint(tint), min(paper_tint(rgb, tint), 0.0))
     tinted = (tint >= SEAL_TINT_MARGIN).astype(np.uint8)
     disc = max(3, round(SOLID_LINES * line_height)) | 1
     solid = cv2.morphologyEx(tinted, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (disc, disc)))

@@ -6,6 +6,7 @@ verification package can consume the results without knowing how they were produ
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -73,6 +74,16 @@ class TextLine:
     char_confidences: tuple[float, ...] = ()
     """Confidence of each character of `text` (spaces included), when the engine reports finer
     than line level; empty otherwise. One doubtful character is enough to doubt a value."""
+
+    @property
+    def height(self) -> float:
+        """The print's height in image pixels: the quad's side across the text where there is one
+        (the image box of a line photographed at a slant is taller than its print), else the box's
+        shorter side."""
+        if self.quad:
+            (left, top), _, _, (left_below, bottom) = self.quad
+            return math.hypot(left_below - left, bottom - top)
+        return float(min(self.box.w, self.box.h))
 
 
 @dataclass(frozen=True)

@@ -53,3 +53,11 @@ def test_a_reddish_desk_is_not_a_seal_and_does_not_hide_one():
     assert find_seals(image, BODY) == ()
     ImageDraw.Draw(image).ellipse((560, 330, 740, 510), outline=(205, 40, 40), width=9)
     assert len(find_seals(image, BODY)) == 1
+
+
+def test_a_slanted_line_is_as_high_as_its_print_not_its_image_box():
+    """A 300 × 30 px line turned 30°: its upright image box is 176 px high, its print 30."""
+    corners = ((0.0, 150.0), (259.8, 0.0), (274.8, 26.0), (15.0, 176.0))  # reading order
+    slanted = TextLine("有效期限", 0.98, Box(0, 0, 275, 176), quad=corners)
+    assert round(slanted.height) == 30
+    assert TextLine("有效期限", 0.98, Box(0, 0, 275, 30)).height == 30  # no corners: the box's shorter side
