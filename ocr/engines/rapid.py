@@ -285,7 +285,12 @@ class RapidOcrEngine:
             return []
         axis = reading_axis(found)
         outline = find_card(coarse, found, axis)
-        outline = content_quad(found, coarse.shape) if outline is None else outline
+        if outline is None:
+            # The card's edge is not seen, so it is cut round the lines found: lines a seal hid from
+            # the detector are looked for again with its ink dropped, or a sealed date would lose its end.
+            if self.red_dropout:
+                found += self._detect(red_dropout_gray(resized(rgb, COARSE_SIDE)[0]))
+            outline = content_quad(found, coarse.shape)
         debug.dump("card", cv2.cvtColor(coarse, cv2.COLOR_GRAY2RGB), [*found, outline])
         corners = corners_for_reading(outline / coarse_scale, axis)
         text_points = np.vstack(found) / coarse_scale
