@@ -248,6 +248,18 @@ def test_expiry_is_judged_against_the_given_date():
     assert "EXPIRED" not in codes(reading, context("special_operation", as_of=AS_OF))
 
 
+def test_an_expiry_read_off_its_kinds_span_is_doubted_not_rejected():
+    """Valid from 2022, read as ending 2024 on a six-year card: a misread 2028 as likely as an expired card."""
+    expired = genuine("special_operation", first_issued="2016-03-01", valid_from="2016-03-01", valid_until="2022-02-28")
+    misread = genuine("special_operation", first_issued="2022-12-24", valid_from="2022-12-24", valid_until="2024-12-24")
+    ctx = context("special_operation")
+    severities = {f.code: f.severity.value for f in verify(misread, ctx).findings}
+    assert severities == {"EXPIRED": "warning", "VALIDITY_SPAN": "warning"}
+    assert verify(misread, ctx).verdict == "suspect"
+    assert [(f.code, f.severity.value, verify(expired, ctx).verdict) for f in verify(expired, ctx).findings] == [
+        ("EXPIRED", "error", "reject")]
+
+
 def test_every_kind_file_loads():
     assert set(KINDS) >= {"special_operation", "construction_operation", "special_equipment"}
 

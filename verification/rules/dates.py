@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from verification.findings import Finding, finding
+from verification.findings import Finding, Severity, finding
+from verification.kinds import Kind
 from verification.reading import CardReading, CheckContext, box_of, trusted_date
 
 
@@ -16,15 +17,18 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def span_holds(start: date, end: date, kind: Kind) -> bool:
+    """Whether `start` to `end` is the kind's validity span. Cards print either "+N years" or
+    "+N years − 1 day"; the tolerance covers both."""
+    return abs((end - add_years(start, kind.validity_years)).days) <= max(kind.validity_tolerance_days, 1)
+
+
 def check_validity_span(reading: CardReading, context: CheckContext) -> list[Finding]:
     kind = context.kind
     start, end = trusted_date(reading, "valid_from", context), trusted_date(reading, "valid_until", context)
-    if kind is None or start is None or end is None:
+    if kind is None or start is None or end is None or span_holds(start, end, kind):
         return []
     expected_end = add_years(start, kind.validity_years)
-    # Cards print either "+N years" or "+N years − 1 day"; the tolerance covers both.
-    if abs((end - expected_end).days) <= max(kind.validity_tolerance_days, 1):
-        return []
     return [finding(
         "VALIDITY_SPAN",
         f"Valid {start.isoformat()} to {end.isoformat()}; a {kind.name} is valid {kind.validity_years} years.",
@@ -33,10 +37,18 @@ def check_validity_span(reading: CardReading, context: CheckContext) -> list[Fin
 
 
 def check_expiry(reading: CardReading, context: CheckContext) -> list[Finding]:
+    """Expired on the date of the check. Where the validity period read does not span the kind's
+    years, one of its dates is misread (a 2028 read as 2024) as likely as the card is expired, and
+    no forger prints an expiry in the past: a warning for a human to look, not a rejection."""
     end = trusted_date(reading, "valid_until", context)
     if end is None or end >= context.as_of:
         return []
-    return [finding("EXPIRED", f"Expired on {end.isoformat()} (checked as of {context.as_of.isoformat()}).",
+    start = trusted_date(reading, "valid_from", context)
+    doubtful = context.kind is not None and start is not None and not span_holds(start, end, context.kind)
+    return [finding("EXPIRED", f"Expired on {end.isoformat()} (checked as of {context.as_of.isoformat()})."
+                    + (" The validity period read is not its kind's span: compare the dates by eye." if doubtful
+                       else ""),
+                    severity=Severity.WARNING if doubtful else None,
                     field="valid_until", read=end.isoformat(), expected=f"≥ {context.as_of.isoformat()}",
                     box=box_of(reading, "valid_until"))]
 
