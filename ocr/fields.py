@@ -97,6 +97,8 @@ HEAD_STAND_IN = "中"
 MAX_HEAD_PIECES = 3
 """A CJK character the reader could not read comes out as up to this many Latin letters and digits
 (冀 as "J1I"), or as nothing."""
+STROKE_READINGS = ("I", "l", "1", "|")
+"""What a lone vertical stroke beside a CJK character reads as."""
 ID_CHECK_LOOKALIKES = {"x": "X", "×": "X", "K": "X", "k": "X"}
 MAX_ID_READINGS = 4  # a wrong reading passes MOD 11-2 one time in 11: more candidates than this and a
 # unique pass would no longer single out the printed number
@@ -343,25 +345,32 @@ def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tupl
     return None
 
 
-def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], value_before: bool) -> str | None:
+def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]],
+                    value_before: bool) -> tuple[str, float] | None:
     """A label printed right after the previous field's value with no visible gap, as one engine
-    line ("作业种类：气瓶作业持证项目：P"): accepted only when exact and either followed by a colon,
-    or at least MID_LINE_LABEL_MIN_LENGTH long, after a value (`value_before`) and followed by text,
-    or the sex label after a value and followed by nothing but 男 or 女 ("姓名汪佳性别女").
+    line ("作业种类：气瓶作业持证项目：P"), and its quality: accepted when exact and either followed by
+    a colon, or at least MID_LINE_LABEL_MIN_LENGTH long, after a value (`value_before`) and followed
+    by text, or the sex label after a value and followed by nothing but 男 or 女 ("姓名汪佳性别女");
+    or with one wrong character (`match_label_at`) when that long, after a value and followed by a
+    colon ("烟花爆竹安全作业维操项目:…" for 准操项目).
 
     So a label word ending a value ("…其他工种类别") or a short label inside one is not a label.
     """
     exact = [label for label in table if text.startswith(label, i)]
     if not exact:
-        return None
+        fuzzy = match_label_at(text, i, table)
+        if fuzzy is None or not value_before or text[i + fuzzy[2]:i + fuzzy[2] + 1] != ":" \
+                or fuzzy[2] < MID_LINE_LABEL_MIN_LENGTH:
+            return None
+        return fuzzy[0], fuzzy[1]
     label = max(exact, key=len)
     end = i + len(label)
     if end < len(text) and text[end] == ":":
-        return label
+        return label, 1.0
     if len(label) >= MID_LINE_LABEL_MIN_LENGTH and value_before and end < len(text):
-        return label
+        return label, 1.0
     if "sex" in table[label] and value_before and text[end:] and normalise_sex(text[end:]) == text[end:]:
-        return label
+        return label, 1.0
     return None
 
 
@@ -389,9 +398,9 @@ def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[
                 found = match_label_at(text, i, table)
             else:
                 run_on = run_on_label_at(text, i, table, value_before)
-                if run_on and any(text[j:i + len(run_on)] in table for j in range(i + 1, i + len(run_on))):
+                if run_on and any(text[j:i + len(run_on[0])] in table for j in range(i + 1, i + len(run_on[0]))):
                     run_on = None  # its tail is a label too: the head ends the value ("气瓶作业|项目代号")
-                found = (run_on, 1.0, len(run_on)) if run_on else None
+                found = (run_on[0], run_on[1], len(run_on[0])) if run_on else None
             if found is not None and crosses_into_label(row.glyphs, text, i, i + found[2], table):
                 found = None
             if found is None:
@@ -698,10 +707,13 @@ def fit_pattern(value: str, pattern: re.Pattern[str], printed: str | None = None
 
 def head_unread(value: str, pattern: re.Pattern[str]) -> bool:
     """Whether `value` fits `pattern` once its first few Latin letters and digits, or none, stand for
-    the one CJK character the structure begins with."""
+    the one CJK character the structure begins with, or once a stroke read after that character
+    (川 as "川I": its last stroke read again as a letter) is left out."""
     return any((not value[:pieces] or (value[:pieces].isascii() and value[:pieces].isalnum()))
                and pattern.fullmatch(HEAD_STAND_IN + value[pieces:]) is not None
-               for pieces in range(MAX_HEAD_PIECES + 1))
+               for pieces in range(MAX_HEAD_PIECES + 1)) \
+        or (not value[:1].isascii() and value[1:2] in STROKE_READINGS
+            and pattern.fullmatch(value[:1] + value[2:]) is not None)
 
 
 @dataclass(frozen=True)

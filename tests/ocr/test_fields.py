@@ -327,6 +327,7 @@ def test_a_code_is_fitted_to_its_structure_only_by_reading_digits_as_letters(rea
     "IL992015071679",  # the province character read as two Latin letters
     "J1IR032024592835",  # as three pieces (冀)
     "Y992019403200",  # lost
+    "川IZ992021164033",  # read with its last stroke again as a letter
 ])
 def test_a_code_whose_province_character_was_not_read_is_unreadable_not_malformed(read):
     assert fit_pattern(read, CONSTRUCTION_NUMBER) == (read, 0.0)
@@ -336,9 +337,16 @@ def test_a_code_whose_province_character_was_not_read_is_unreadable_not_malforme
     "豫012019000123",  # the city letter dropped: a malformed number, for the rules
     "Y99201940320",  # lost province, and a digit short too
     "豫AB12019000123",
+    "豫AA012019000123",  # a letter doubled after the province: a typing slip, not a stroke read twice
 ])
 def test_a_code_that_does_not_fit_after_its_head_is_not_called_unreadable(read):
     assert fit_pattern(read, CONSTRUCTION_NUMBER) == (read, 1.0)
+
+
+def test_an_id_number_with_a_digit_doubled_is_malformed_not_unreadable():
+    """Only a stroke beside a CJK character is taken for one read twice: a 1 doubled among digits is a slip."""
+    pattern = re.compile(r"^T?(?P<id_number>\d{17}[\dX])$", re.ASCII)
+    assert fit_pattern("1110105194912310021", pattern) == ("1110105194912310021", 1.0)
 
 
 def test_a_name_read_as_one_character_is_not_trusted(specs):
@@ -386,6 +394,17 @@ def test_the_sex_label_run_on_after_the_name_ends_it(specs):
     assert values(extract_fields(lines, specs["construction_operation"])) == {"name": "汪佳", "sex": "女"}
     lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("姓名汪性别", 60, 130)]
     assert values(extract_fields(lines, specs["construction_operation"]))["name"] == "汪性别"
+
+
+def test_a_label_run_on_with_one_character_misread_ends_the_value_before_it(specs):
+    """准操项目 read as 维操项目 right after the category, no gap: one character off and followed by a
+    colon, it is still the item's label; without the colon it is part of the value."""
+    lines = [line("特种作业操作证", 200, 30), line("作业类别：烟花爆竹安全作业维操项目:火药制造作业", 60, 130)]
+    fields = extract_fields(lines, specs["special_operation"]).fields
+    assert (fields["category"].value, fields["item"].value) == ("烟花爆竹安全作业", "火药制造作业")
+    assert fields["item"].confidence < fields["category"].confidence  # the label was a guess
+    lines = [line("特种作业操作证", 200, 30), line("作业类别：烟花爆竹安全作业维操项目", 60, 130)]
+    assert "item" not in extract_fields(lines, specs["special_operation"]).fields
 
 
 @pytest.mark.parametrize(("printed", "read"), [("作业项目：NI", "N1"), ("作业项目：Gl", "G1"), ("作业项目：N1", "N1"),
