@@ -153,10 +153,16 @@ def normalise_code(text: str, *, repair_lookalikes: bool = True) -> str:
 
 def normalise_text(text: str) -> str:
     """Free text (names, authorities, categories): half-width, no spaces between CJK characters,
-    leading separators and quotes OCR picks up from ruling lines removed."""
+    leading separators and quotes OCR picks up from ruling lines removed, and a bracket at either
+    end that closes nothing (a border's corner read as "(" before 江西省…)."""
     text = to_half_width(text).strip()
     text = re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", text)
-    return text.strip(" :;,.|'\"`“”‘’-_").strip()
+    text = text.strip(" :;,.|'\"`“”‘’-_").strip()
+    if text.startswith("(") and ")" not in text:
+        text = text[1:].strip()
+    if text.endswith(")") and "(" not in text:
+        text = text[:-1].strip()
+    return text
 
 
 def id_check_digit_ok(number: str) -> bool:

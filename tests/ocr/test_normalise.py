@@ -95,6 +95,12 @@ def test_text_loses_spaces_between_cjk_but_keeps_latin_words():
     assert normalise_text("Q2 司机") == "Q2 司机"
 
 
+def test_a_bracket_at_either_end_that_closes_nothing_is_left_out():
+    assert normalise_text("( 江西省住房和城乡建设厅") == "江西省住房和城乡建设厅"
+    assert normalise_text("江西省应急管理厅）") == "江西省应急管理厅"
+    assert normalise_text("建筑起重机械司机(塔式起重机)") == "建筑起重机械司机(塔式起重机)"
+
+
 def test_half_width():
     assert to_half_width("ＡＢ１２：　（）") == "AB12: ()"
 
