@@ -109,24 +109,21 @@ def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
         paper_level = float(np.median(luminance[paper_inner]))
         core = np.sort(luminance[ink])[: max(1, int(ink.sum()) // 2)]
         contrast = (paper_level - float(np.median(core))) / max(paper_level, 1.0)
+    # In float Lab: 8-bit Lab rounds a* and b* to whole units, the size of the hue differences that matter.
+    lab = cv2.cvtColor(region.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
     if int(paper_inner.sum()) >= MIN_PIXELS and int(paper_ring.sum()) >= MIN_PIXELS:
-        lab = cv2.cvtColor(region, cv2.COLOR_RGB2LAB).astype(np.float32)
-        lab[..., 0] *= 100 / 255
-        lab[..., 1:] -= 128
         shift = float(np.linalg.norm(np.median(lab[paper_inner], axis=0) - np.median(lab[paper_ring], axis=0)))
-    colour = ink_colour(region[local.y:local.y + local.h, local.x:local.x + local.w],
+    colour = ink_colour(lab[local.y:local.y + local.h, local.x:local.x + local.w],
                         sealed[local.y:local.y + local.h, local.x:local.x + local.w])
     return FieldTraces(name, box, contrast, shift, colour)
 
 
-def ink_colour(text: np.ndarray, sealed: np.ndarray) -> tuple[float, float] | None:
-    """CIELAB (a*, b*) of the print inside the text box `text` (H×W×3 RGB), seal ink left out: the
-    median over the box's character-wide strips of each strip's darkest ink, so a neighbouring label's
-    character or two caught in the box (a value printed small beside a large label is sliced out of its
-    line by character count) do not decide it. Only the box itself: a band or rule just outside it
-    would be the darkest print. In float Lab, as 8-bit Lab rounds a* and b* to whole units, the size of
-    the differences that matter."""
-    lab = cv2.cvtColor(text.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+def ink_colour(lab: np.ndarray, sealed: np.ndarray) -> tuple[float, float] | None:
+    """CIELAB (a*, b*) of the print inside the text box (`lab`: its H×W×3 float CIELAB), seal ink left
+    out: the median over the box's character-wide strips of each strip's darkest ink, so a
+    neighbouring label's character or two caught in the box (a value printed small beside a large
+    label is sliced out of its line by character count) do not decide it. Only the box itself: a band
+    or rule just outside it would be the darkest print."""
     lightness = lab[..., 0]
     if lightness.size == 0:
         return None
