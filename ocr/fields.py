@@ -319,30 +319,42 @@ def can_start_label(glyphs: Sequence[Glyph], i: int) -> bool:
 
 
 def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tuple[str, float, int] | None:
-    """(label, quality, characters consumed) at text[i:]: exact (longest first); else with a stray
-    separator inside it ("有/效期", a speck read as a slash); else with one wrong character if that is
-    unambiguous."""
+    """(label, quality, characters consumed) at text[i:]: exact (longest first), unless a longer
+    label with one wrong character ends at a colon there ("有效期结乘日期:" is 有效期结束日期, not
+    有效期 and a value); else with a stray separator or stroke inside it ("有/效期", "有效1期限": a
+    speck read as a slash or a 1); else with one wrong character if that is unambiguous."""
     exact = [label for label in table if text.startswith(label, i)]
     if exact:
         label = max(exact, key=len)
+        longer = one_wrong_label_at(text, i, table, [other for other in table if len(other) > len(label)
+                                                     and text[i + len(other):i + len(other) + 1] == ":"])
+        if longer:
+            return longer, 1 - 1 / len(longer), len(longer)
         return label, 1.0, len(label)
+    specks = SEPARATORS | set(STROKE_READINGS)
     specked = [label for label in table if len(label) >= 2 and (window := text[i:i + len(label) + 1])
                and len(window) == len(label) + 1
-               and any(window[k] in SEPARATORS and window[:k] + window[k + 1:] == label for k in range(1, len(label)))]
+               and any(window[k] in specks and window[:k] + window[k + 1:] == label for k in range(1, len(label)))]
     if specked:
         label = max(specked, key=len)
         return label, SPECKED_LABEL_QUALITY, len(label) + 1
+    fuzzy = one_wrong_label_at(text, i, table, list(table))
+    if fuzzy:
+        return fuzzy, 1 - 1 / len(fuzzy), len(fuzzy)
+    return None
+
+
+def one_wrong_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], labels: Sequence[str]) -> str | None:
+    """The one of `labels` at least FUZZY_LABEL_MIN_LENGTH long that text[i:] spells with one wrong
+    character, when all such labels feed the same fields (the longest of them); else None."""
     fuzzy = {}
-    for label in table:
+    for label in labels:
         if len(label) < FUZZY_LABEL_MIN_LENGTH:
             continue
         window = text[i:i + len(label)]
         if len(window) == len(label) and sum(a != b for a, b in zip(window, label, strict=True)) == 1:
             fuzzy[label] = table[label]
-    if len(set(fuzzy.values())) == 1:
-        label = max(fuzzy, key=len)
-        return label, 1 - 1 / len(label), len(label)
-    return None
+    return max(fuzzy, key=len) if len(set(fuzzy.values())) == 1 else None
 
 
 def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]],

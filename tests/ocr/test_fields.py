@@ -396,6 +396,18 @@ def test_the_sex_label_run_on_after_the_name_ends_it(specs):
     assert values(extract_fields(lines, specs["construction_operation"]))["name"] == "汪性别"
 
 
+def test_a_longer_label_with_one_character_misread_wins_over_a_shorter_one_spelled_exactly(specs):
+    """有效期结乘日期: is 有效期结束日期 (valid until), not the validity label 有效期 and a value "结乘日期:"."""
+    lines = [line("建筑施工特种作业操作资格证书", 200, 30), line("有效期结乘日期：2027.12.21", 60, 130)]
+    assert values(extract_fields(lines, specs["construction_operation"])) == {"valid_until": "2027-12-21"}
+
+
+def test_a_label_with_a_speck_read_as_a_stroke_inside_it_is_the_label(specs):
+    lines = [line("特种作业操作证", 200, 30), line("有效1期限：2022-11-13至2028-11-13", 60, 130)]
+    assert values(extract_fields(lines, specs["special_operation"])) == {
+        "valid_from": "2022-11-13", "valid_until": "2028-11-13"}
+
+
 def test_a_label_run_on_with_one_character_misread_ends_the_value_before_it(specs):
     """准操项目 read as 维操项目 right after the category, no gap: one character off and followed by a
     colon, it is still the item's label; without the colon it is part of the value."""
