@@ -32,7 +32,8 @@ def check_validity_span(reading: CardReading, context: CheckContext) -> list[Fin
     return [finding(
         "VALIDITY_SPAN",
         f"Valid {start.isoformat()} to {end.isoformat()}; a {kind.name} is valid {kind.validity_years} years.",
-        field="valid_until", read=end.isoformat(), expected=expected_end.isoformat(), box=box_of(reading, "valid_until"),
+        field="valid_until", read=end.isoformat(), expected=expected_end.isoformat(),
+        box=box_of(reading, "valid_until"),
     )]
 
 
