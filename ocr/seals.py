@@ -34,6 +34,9 @@ FULL_RANGE = 180
 141–238; the same photos dimmed to 70 % brightness and contrast, 72–117)."""
 PAPER_SHARE = 0.3
 """The brightest share of a photo's pixels taken for its paper (a card fills a third of a photo or more)."""
+PAPER_SLACK = 10
+"""Surroundings count no lower than this below the paper's tint: a faint seal on bluish stock is still
+measured against its paper, but a green desk cannot lift the paper itself near SEAL_TINT_MARGIN."""
 SOLID_LINES = 0.8
 """Tinted areas that hold a disc this many lines of print across are solid (a reddish desk, a cover,
 a red band), not a seal's strokes; they are set aside before marks are joined, so a seal stamped
@@ -80,14 +83,14 @@ def seal_outlines(rgb: np.ndarray, line_height: float = 0.0, against_surrounding
 
     The tint, not `ocr.preprocess.red_mask`, finds them: on a photo the seal is often washed out
     to pink, far from pure red. `against_surroundings` measures the tint above that of the seal's
-    surroundings (`surrounding_tint`) or of the paper (`paper_tint`), whichever is redder, for a whole
-    photo where the paper or the desk is reddish."""
+    surroundings (`surrounding_tint`), for a whole photo where the paper or the desk is reddish, but
+    never more than PAPER_SLACK below the paper's (`paper_tint`)."""
     short = min(rgb.shape[:2])
     smallest = max(SEAL_MIN_SIZE * short, SEAL_MIN_LINES * line_height)
     size = max(3, round(SEAL_JOIN * short), round(SEAL_JOIN_LINES * line_height))
     tint = redness(rgb, blur=True) * tint_gain(rgb)
     if against_surroundings:
-        tint = tint - np.maximum(surrounding_tint(tint), min(paper_tint(rgb, tint), 0.0))
+        tint = tint - np.maximum(surrounding_tint(tint), paper_tint(rgb, tint) - PAPER_SLACK)
     tinted = (tint >= SEAL_TINT_MARGIN).astype(np.uint8)
     disc = max(3, round(SOLID_LINES * line_height)) | 1
     solid = cv2.morphologyEx(tinted, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (disc, disc)))
