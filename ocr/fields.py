@@ -328,9 +328,7 @@ def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tupl
         label = max(exact, key=len)
         longer = one_wrong_label_at(text, i, table, [other for other in table if len(other) > len(label)
                                                      and text[i + len(other):i + len(other) + 1] == ":"])
-        if longer:
-            return longer, 1 - 1 / len(longer), len(longer)
-        return label, 1.0, len(label)
+        return longer or (label, 1.0, len(label))
     specks = SEPARATORS | set(STROKE_READINGS)
     specked = [label for label in table if len(label) >= 2 and (window := text[i:i + len(label) + 1])
                and len(window) == len(label) + 1
@@ -338,15 +336,14 @@ def match_label_at(text: str, i: int, table: dict[str, tuple[str, ...]]) -> tupl
     if specked:
         label = max(specked, key=len)
         return label, SPECKED_LABEL_QUALITY, len(label) + 1
-    fuzzy = one_wrong_label_at(text, i, table, list(table))
-    if fuzzy:
-        return fuzzy, 1 - 1 / len(fuzzy), len(fuzzy)
-    return None
+    return one_wrong_label_at(text, i, table, table)
 
 
-def one_wrong_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], labels: Sequence[str]) -> str | None:
-    """The one of `labels` at least FUZZY_LABEL_MIN_LENGTH long that text[i:] spells with one wrong
-    character, when all such labels feed the same fields (the longest of them); else None."""
+def one_wrong_label_at(text: str, i: int, table: dict[str, tuple[str, ...]],
+                       labels: Iterable[str]) -> tuple[str, float, int] | None:
+    """(label, quality, characters consumed) for the one of `labels` at least FUZZY_LABEL_MIN_LENGTH
+    long that text[i:] spells with one wrong character, when all such labels feed the same fields
+    (the longest of them); else None."""
     fuzzy = {}
     for label in labels:
         if len(label) < FUZZY_LABEL_MIN_LENGTH:
@@ -354,36 +351,36 @@ def one_wrong_label_at(text: str, i: int, table: dict[str, tuple[str, ...]], lab
         window = text[i:i + len(label)]
         if len(window) == len(label) and sum(a != b for a, b in zip(window, label, strict=True)) == 1:
             fuzzy[label] = table[label]
-    return max(fuzzy, key=len) if len(set(fuzzy.values())) == 1 else None
+    if len(set(fuzzy.values())) != 1:
+        return None
+    label = max(fuzzy, key=len)
+    return label, 1 - 1 / len(label), len(label)
 
 
 def run_on_label_at(text: str, i: int, table: dict[str, tuple[str, ...]],
-                    value_before: bool) -> tuple[str, float] | None:
-    """A label printed right after the previous field's value with no visible gap, as one engine
-    line ("作业种类：气瓶作业持证项目：P"), and its quality: accepted when exact and either followed by
-    a colon, or at least MID_LINE_LABEL_MIN_LENGTH long, after a value (`value_before`) and followed
-    by text, or the sex label after a value and followed by nothing but 男 or 女 ("姓名汪佳性别女");
-    or with one wrong character (`match_label_at`) when that long, after a value and followed by a
-    colon ("烟花爆竹安全作业维操项目:…" for 准操项目).
+                    value_before: bool) -> tuple[str, float, int] | None:
+    """(label, quality, characters consumed) for a label printed right after the previous field's
+    value with no visible gap, as one engine line ("作业种类：气瓶作业持证项目：P"): accepted when exact
+    and either followed by a colon, or at least MID_LINE_LABEL_MIN_LENGTH long, after a value
+    (`value_before`) and followed by text, or the sex label after a value and followed by nothing but
+    男 or 女 ("姓名汪佳性别女"); or with one wrong character (`one_wrong_label_at`) when that long, after a
+    value and followed by a colon ("烟花爆竹安全作业维操项目:…" for 准操项目).
 
     So a label word ending a value ("…其他工种类别") or a short label inside one is not a label.
     """
     exact = [label for label in table if text.startswith(label, i)]
     if not exact:
-        fuzzy = match_label_at(text, i, table)
-        if fuzzy is None or not value_before or text[i + fuzzy[2]:i + fuzzy[2] + 1] != ":" \
-                or fuzzy[2] < MID_LINE_LABEL_MIN_LENGTH:
+        fuzzy = one_wrong_label_at(text, i, table, table)
+        if fuzzy is None or not value_before or fuzzy[2] < MID_LINE_LABEL_MIN_LENGTH \
+                or text[i + fuzzy[2]:i + fuzzy[2] + 1] != ":":
             return None
-        return fuzzy[0], fuzzy[1]
+        return fuzzy
     label = max(exact, key=len)
     end = i + len(label)
-    if end < len(text) and text[end] == ":":
-        return label, 1.0
-    if len(label) >= MID_LINE_LABEL_MIN_LENGTH and value_before and end < len(text):
-        return label, 1.0
-    if "sex" in table[label] and value_before and text[end:] and normalise_sex(text[end:]) == text[end:]:
-        return label, 1.0
-    return None
+    followed_by_colon = end < len(text) and text[end] == ":"
+    run_on_after_value = len(label) >= MID_LINE_LABEL_MIN_LENGTH and value_before and end < len(text)
+    sex_after_name = "sex" in table[label] and value_before and text[end:] and normalise_sex(text[end:]) == text[end:]
+    return (label, 1.0, len(label)) if followed_by_colon or run_on_after_value or sex_after_name else None
 
 
 def crosses_into_label(glyphs: Sequence[Glyph], text: str, start: int, end: int,
@@ -409,10 +406,9 @@ def find_labels(rows: Sequence[Row], table: dict[str, tuple[str, ...]]) -> list[
             if can_start_label(row.glyphs, i):
                 found = match_label_at(text, i, table)
             else:
-                run_on = run_on_label_at(text, i, table, value_before)
-                if run_on and any(text[j:i + len(run_on[0])] in table for j in range(i + 1, i + len(run_on[0]))):
-                    run_on = None  # its tail is a label too: the head ends the value ("气瓶作业|项目代号")
-                found = (run_on[0], run_on[1], len(run_on[0])) if run_on else None
+                found = run_on_label_at(text, i, table, value_before)
+                if found and any(text[j:i + found[2]] in table for j in range(i + 1, i + found[2])):
+                    found = None  # its tail is a label too: the head ends the value ("气瓶作业|项目代号")
             if found is not None and crosses_into_label(row.glyphs, text, i, i + found[2], table):
                 found = None
             if found is None:
