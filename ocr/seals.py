@@ -61,19 +61,18 @@ def surrounding_tint(tint: np.ndarray) -> np.ndarray:
     return cv2.resize(wide, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.int16) - 128
 
 
-def paper_tint(rgb: np.ndarray, tint: np.ndarray) -> float:
+def paper_tint(luminance: np.ndarray, tint: np.ndarray) -> float:
     """The tint of a photo's brightest pixels (PAPER_SHARE), its paper. Where a card lies on a desk
     darker than itself, a seal near its edge has the desk around it: a green desk's tint is far
     below the paper's, and measured against it the whole card would stand out as red as a seal."""
-    luminance = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     return float(np.median(tint[luminance >= np.percentile(luminance, 100 * (1 - PAPER_SHARE))]))
 
 
-def tint_gain(rgb: np.ndarray) -> float:
+def tint_gain(luminance: np.ndarray) -> float:
     """How much a dim or flat photo's tints are raised to read as a well-exposed one's: its luminance
     range (TINT_RANGE_PERCENTILES) against FULL_RANGE; 1 for a photo that spans at least that. A dim
     photo halves a seal's tint along with its contrast, and the seal would go unseen."""
-    low, high = np.percentile(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), TINT_RANGE_PERCENTILES)
+    low, high = np.percentile(luminance, TINT_RANGE_PERCENTILES)
     return max(1.0, FULL_RANGE / max(float(high - low), 1.0))
 
 
@@ -88,9 +87,10 @@ def seal_outlines(rgb: np.ndarray, line_height: float = 0.0, against_surrounding
     short = min(rgb.shape[:2])
     smallest = max(SEAL_MIN_SIZE * short, SEAL_MIN_LINES * line_height)
     size = max(3, round(SEAL_JOIN * short), round(SEAL_JOIN_LINES * line_height))
-    tint = redness(rgb, blur=True) * tint_gain(rgb)
+    luminance = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    tint = redness(rgb, blur=True) * tint_gain(luminance)
     if against_surroundings:
-        tint = tint - np.maximum(surrounding_tint(tint), paper_tint(rgb, tint) - PAPER_SLACK)
+        tint = tint - np.maximum(surrounding_tint(tint), paper_tint(luminance, tint) - PAPER_SLACK)
     tinted = (tint >= SEAL_TINT_MARGIN).astype(np.uint8)
     disc = max(3, round(SOLID_LINES * line_height)) | 1
     solid = cv2.morphologyEx(tinted, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (disc, disc)))
