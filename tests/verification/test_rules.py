@@ -308,8 +308,21 @@ def test_an_expiry_before_the_registers_goes_to_a_human_and_one_after_it_rejects
     assert found.evidence["fields"] == ["valid_until"] and found.severity == severity
 
 
+@pytest.mark.parametrize(("registered", "severity"), [
+    (record(first_issued=date(2022, 3, 11)), "warning"),  # 2022-03-01 on the card: one digit, expiry agrees
+    (record(first_issued=date(2020, 3, 1)), "warning"),
+    (record(first_issued=date(2019, 3, 1)), "error"),  # two digits: another date
+    (record(first_issued=date(2022, 3, 11), valid_until=date(2029, 2, 28)), "error"),  # the expiry differs too
+])
+def test_a_first_issue_one_digit_off_goes_to_a_human_only_beside_the_registers_expiry(registered, severity):
+    facts = Facts(register=DictRegister([registered]))
+    [found] = [f for f in verify(genuine("special_operation"), context("special_operation", facts)).findings
+               if f.code == "REGISTRY_MISMATCH"]
+    assert "first_issued" in found.evidence["fields"] and found.severity == severity
+
+
 def test_a_near_name_beside_another_difference_still_rejects():
-    facts = Facts(register=DictRegister([record(name="钱梅凤", first_issued=date(2021, 3, 1))]))
+    facts = Facts(register=DictRegister([record(name="钱梅凤", first_issued=date(2019, 7, 1))]))
     reading = make_reading("special_operation", {**GENUINE["special_operation"], "name": "钱梅风"},
                            qr=[QR["special_operation"]])
     [found] = [f for f in verify(reading, context("special_operation", facts)).findings

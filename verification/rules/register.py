@@ -42,21 +42,26 @@ def check_register(reading: CardReading, context: CheckContext) -> list[Finding]
     if differing:
         read = {f: _card_value(reading, context, f) for f in differing}
         expected = {f: _register_value(record, f) for f in differing}
-        misread = all(near_miss(f, read[f], expected[f], kind) for f in differing)
+        expiry_agrees = "valid_until" not in differing and _card_value(reading, context, "valid_until") is not None \
+            and record.valid_until is not None
+        misread = all(near_miss(f, read[f], expected[f], kind, expiry_agrees) for f in differing)
         findings.append(finding(
             "REGISTRY_MISMATCH", "The register holds this number with different " + ", ".join(differing) + "."
-            + (" Each differs as a misread does (a character off, no real place, an earlier expiry): "
+            + (" Each differs as a misread does (a character off, no real place, an earlier expiry, a first "
+               "issue a digit off beside the register's expiry): "
                "compare the card by eye." if misread else ""),
             severity=Severity.WARNING if misread else None, fields=differing, read=read, expected=expected,
         ))
     return findings
 
 
-def near_miss(name: str, card: str, held: str, kind: Kind) -> bool:
+def near_miss(name: str, card: str, held: str, kind: Kind, expiry_agrees: bool) -> bool:
     """Whether the card's value differs from the register's as a misread does: a name one character
-    off (`one_glyph_apart`), an authority naming no real place (`misread_place`), or an expiry before
+    off (`one_glyph_apart`), an authority naming no real place (`misread_place`), an expiry before
     the register's — a card that runs out sooner than its record gains its holder nothing; it is a
-    digit misread or an earlier issue of the card, where an alteration always runs later. Nothing
+    digit misread or an earlier issue of the card, where an alteration always runs later — or a
+    first-issue date one digit off while the expiry read agrees with the register's: the card then
+    claims the validity its record holds, and an altered span is VALIDITY_SPAN's to judge. Nothing
     else is."""
     if name == "name":
         return one_glyph_apart(card, held)
@@ -64,6 +69,8 @@ def near_miss(name: str, card: str, held: str, kind: Kind) -> bool:
         return misread_place(card, authority_agencies(kind))
     if name == "valid_until":
         return card < held  # ISO dates
+    if name == "first_issued":
+        return expiry_agrees and one_edit_apart(card, held)  # ISO dates: one digit replaced
     return False
 
 
