@@ -140,16 +140,17 @@ def render(*, generated: SetRuns, committed: SetRuns | None, default: str, machi
               "(`render.unreadable_fields`). So `id_number` counts only on construction_operation (the other kinds "
               "embed it in `number` and print no separate field) and `item` only on the two kinds that have it. "
               "The denominator depends on the ground truth only, not on what the engine recognised.",
-              "- **Exact**: `read_fields(...).fields[name].value` equals the ground-truth string character for "
+              "- **Exact**: `read_card(...)[1].fields[name].value` equals the ground-truth string character for "
               "character (dates ISO). A field not returned, or returned as None, is wrong (also counted as *missing*).",
               "- **All fields exact**: an image whose every counted field is exact (images with no counted field — a "
               "document of no known kind — are left out of this share).",
-              "- **Kind correct**: `read_fields(...).scheme` equals the true kind (null for a document of no known "
+              "- **Kind correct**: `read_card(...)[1].scheme` equals the true kind (null for a document of no known "
               "kind).",
               f"- **Trusted wrong**: a counted field read with a value that is wrong, at confidence ≥ "
               f"{TRUSTED_CONFIDENCE} (the rules' trust threshold): such a value is judged and can raise a false "
               "alarm.",
-              "- **Time**: wall time of `engine.read(image)` + `read_fields` per image, single process, images one "
+              "- **Time**: wall time of `read_card(engine, image, specs)` (`engine.read`, `read_fields` and the "
+              "second look) per image, single process, images one "
               "after another; decoding the file and generating the set are excluded; one untimed warm-up read "
               "per engine. images/s = images ÷ summed time.",
               f"- **{WHOLE}**: `pytesseract.image_to_data(image, lang=\"chi_sim+eng\")` with Tesseract's defaults on "

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bench.reading import ImageScore, load_truth, score_image
 from ocr.engines import ENGINES, OcrEngine, OcrError, get_engine
-from ocr.fields import read_fields
 from ocr.load import load_image
+from ocr.second_look import read_card
 from ocr.types import DocumentSpec, ReadFields
 
 WHOLE = "tesseract-whole"
@@ -41,7 +41,7 @@ class EngineRun:
 def run_engine(name: str, images: Sequence[Path], specs: Sequence[DocumentSpec],
                kind_fields: Mapping[str, Sequence[str]], label: str,
                log: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True)) -> EngineRun:
-    """Read every image with engine `name` and score it. Only `engine.read` + `read_fields` are timed
+    """Read every image with engine `name` and score it. Only `read_card` (engine and field reader) is timed
     (decoding the file is not); one untimed read of the first image warms the engine up first."""
     engine = build_engine(name)
     if images:
@@ -51,7 +51,7 @@ def run_engine(name: str, images: Sequence[Path], specs: Sequence[DocumentSpec],
         image = load_image(path.read_bytes())
         start = time.perf_counter()
         try:
-            read = read_fields(engine.read(image.image), specs)
+            _, read = read_card(engine, image.image, specs)
         except OcrError as exc:
             read = ReadFields(None, 0.0, {})
             errors.append(f"{path.name}: {exc}")

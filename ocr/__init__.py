@@ -9,6 +9,9 @@ Each stage is its own module with typed inputs and outputs (`ocr.types`), testab
   chooses.
 * `ocr.fields.read_fields(lines, specs) -> ReadFields` — kind by title, fields by label anchors;
   `ocr.normalise` turns printed values into canonical ones, `ocr.places` re-reads authorities.
+* `ocr.second_look.read_card(engine, image, specs) -> (lines, ReadFields)` — the two above, and the
+  strip beside each label read without a value detected and read again on its own
+  (`OcrEngine.read_strips`): a lone character or faint print under a seal the first reading missed.
 * `ocr.qr.decode_qr(image) -> QrReading` — QR payloads exactly as decoded.
 
 Kinds are passed in as `DocumentSpec`s; nothing here imports the verification or service packages.

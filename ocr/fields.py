@@ -75,6 +75,8 @@ SPLIT_DATE_QUALITY = 0.6
 SURE_CHARACTER = 0.85
 """Engine confidence above which a character that differs from a vocabulary term was printed so."""
 
+RANGE_ENDS = ("valid_from", "valid_until")
+"""The fields a `date_range` value (有效期 2024年…至2030年…) is read into."""
 SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_★☆")
 """Characters between a label and its value, or OCR debris around a value (a seal's star); never
 part of one."""
@@ -562,14 +564,19 @@ def value_below(hit: LabelHit, rows: Sequence[Row], hits: Sequence[LabelHit]) ->
     return ()
 
 
+def label_value(hit: LabelHit, rows: Sequence[Row], hits: Sequence[LabelHit]) -> tuple[Glyph, ...]:
+    """The glyphs read as one label's value: beside it, or under it when nothing but debris is beside."""
+    glyphs = value_right_of(hit, rows, [h for h in hits if h.row == hit.row])
+    if all(g.confidence < JUNK_CONFIDENCE for g in glyphs):
+        glyphs = value_below(hit, rows, hits) or glyphs
+    return glyphs
+
+
 def raw_values(rows: Sequence[Row], hits: Sequence[LabelHit]) -> dict[str, list[RawValue]]:
     """Each field's candidate values, in reading order, from every occurrence of its labels."""
     candidates: dict[str, list[RawValue]] = {}
     for hit in hits:
-        glyphs = value_right_of(hit, rows, [h for h in hits if h.row == hit.row])
-        if all(g.confidence < JUNK_CONFIDENCE for g in glyphs):
-            # Nothing, or only debris, beside the label: the value is printed under it.
-            glyphs = value_below(hit, rows, hits) or glyphs
+        glyphs = label_value(hit, rows, hits)
         if glyphs:
             for name in hit.fields:
                 candidates.setdefault(name, []).append(RawValue(glyphs, hit))
@@ -799,7 +806,7 @@ def range_readings(candidate: RawValue) -> dict[str, FieldReading]:
     own characters. An end that could not be read is None with confidence 0 and keeps the raw
     text for the reviewer."""
     readings = {}
-    for name, span in zip(("valid_from", "valid_until"), range_ends(candidate.chars), strict=True):
+    for name, span in zip(RANGE_ENDS, range_ends(candidate.chars), strict=True):
         if span is None:
             readings[name] = FieldReading(None, candidate.text, 0.0, candidate.box)
             continue
@@ -819,6 +826,12 @@ def best_reading(readings: Iterable[FieldReading]) -> FieldReading | None:
     return best
 
 
+def labelled_rows(lines: Sequence[TextLine], spec: DocumentSpec) -> tuple[list[Row], list[LabelHit]]:
+    """The rows values are read from (every line but the title's) and the labels found in them."""
+    rows = build_rows([line for line in lines if not is_title_line(line.text, spec)])
+    return rows, find_labels(rows, label_table(spec))
+
+
 def extract_fields(lines: Sequence[TextLine], spec: DocumentSpec) -> ReadFields:
     """Read every field of `spec` that can be found; fields not found are absent from the result.
 
@@ -826,8 +839,8 @@ def extract_fields(lines: Sequence[TextLine], spec: DocumentSpec) -> ReadFields:
     on their own, the more confident reading wins.
     """
     rows = build_rows(lines)
-    value_rows = build_rows([line for line in lines if not is_title_line(line.text, spec)])
-    candidates = raw_values(value_rows, find_labels(value_rows, label_table(spec)))
+    value_rows, hits = labelled_rows(lines, spec)
+    candidates = raw_values(value_rows, hits)
     found: dict[str, list[FieldReading]] = {}
     for field_spec in spec.fields:
         vocabulary = spec.vocabulary.get(field_spec.name, ())

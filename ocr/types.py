@@ -18,6 +18,10 @@ CONTRACT_FIELDS = (
 )
 """The value fields a card carries, in the verdict contract's order."""
 
+Quad = tuple[tuple[float, float], ...]
+"""Four corners in image pixels — top-left, top-right, bottom-right, bottom-left of the upright print."""
+
+
 @dataclass(frozen=True)
 class Box:
     """An axis-aligned region in the pixel coordinates of the normalised image."""
@@ -66,7 +70,7 @@ class TextLine:
     """The same line in the engine's straightened working frame, where rows are level (a tilted
     photo makes `box`, in image pixels, slant across rows). Layout analysis uses it when every line
     has one; None when the engine did not straighten the image."""
-    quad: tuple[tuple[float, float], ...] = ()
+    quad: Quad = ()
     """The line's corners in image pixels in the order its text reads — top-left, top-right,
     bottom-right, bottom-left of the upright print — when the engine turned or straightened the image
     to read it (a photo taken upside down runs right to left in `box`); empty when it read the image
@@ -84,6 +88,17 @@ class TextLine:
             (left, top), _, _, (left_below, bottom) = self.quad
             return math.hypot(left_below - left, bottom - top)
         return float(min(self.box.w, self.box.h))
+
+
+@dataclass(frozen=True)
+class StripText:
+    """Text an engine found in a strip of the image (`OcrEngine.read_strips`): where it lies along the
+    strip, as fractions of the strip's length from its start."""
+
+    text: str
+    confidence: float
+    start: float
+    end: float
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""One image through the named stages: load → OCR lines → fields → layout → value forensics → QR →
-rules → verdict.
+"""One image through the named stages: load → OCR lines → fields (with a second look beside labels
+read without a value) → layout → value forensics → QR → rules → verdict.
 
 Pure (no Flask, no database): the web page, the API, the CLI and batch jobs all reach it through
 `service.pipeline`, which stores what comes out.
@@ -12,11 +12,11 @@ from datetime import date
 from typing import Any
 
 from ocr.engines import get_engine
-from ocr.fields import read_fields
 from ocr.forensics import field_traces
 from ocr.layout import observe_layout
 from ocr.load import load_image
 from ocr.qr import decode_qr
+from ocr.second_look import read_card
 from ocr.types import LoadedImage
 from verification.facts import Facts
 from verification.kinds import Kind
@@ -33,8 +33,7 @@ class Analysis:
 def analyse(data: bytes, source: str, *, kinds: dict[str, Kind], facts: Facts, as_of: date) -> Analysis:
     """Read and verify one image; raises `ocr.load.ImageRejected` for input that is not a usable image."""
     loaded = load_image(data)
-    lines = get_engine().read(loaded.image)
-    fields = read_fields(lines, [kind.document_spec for kind in kinds.values()])
+    lines, fields = read_card(get_engine(), loaded.image, [kind.document_spec for kind in kinds.values()])
     kind = kinds.get(fields.scheme) if fields.scheme else None
     layout = observe_layout(loaded.image, lines, kind.document_spec) if kind else None
     traces = tuple(field_traces(loaded.image, fields.fields)) if kind else ()

@@ -6,11 +6,12 @@ recognition the same way), so the field reader never depends on which one produc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from PIL import Image
 
-from ocr.types import TextLine
+from ocr.types import Quad, StripText, TextLine
 
 
 class OcrError(RuntimeError):
@@ -31,3 +32,8 @@ class OcrEngine(Protocol):
     name: str
 
     def read(self, image: Image.Image) -> list[TextLine]: ...
+
+    def read_strips(self, image: Image.Image, strips: Sequence[Quad]) -> list[list[StripText]]:
+        """Text found in each strip: a quadrilateral of `image` (corners in the order its print reads,
+        as `TextLine.quad`), looked at on its own. For a second look where `read` missed a value."""
+        ...

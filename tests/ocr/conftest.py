@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from ocr_cards import fonts_available, label_value_card, two_column_card, value_below_card  # noqa: E402
 
+from ocr.engines import EngineUnavailable, RapidOcrEngine  # noqa: E402
 from ocr.engines.tesseract import TesseractEngine  # noqa: E402
 from ocr.types import DocumentSpec  # noqa: E402
 
@@ -49,6 +50,15 @@ def engine() -> TesseractEngine:
     if not fonts_available():
         pytest.skip("Noto CJK fonts are not installed")
     return TesseractEngine()
+
+
+@pytest.fixture(scope="session")
+def rapid() -> RapidOcrEngine:
+    """RapidOCR (PP-OCRv4), built once for the session."""
+    try:
+        return RapidOcrEngine()
+    except EngineUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -28,14 +28,6 @@ LABEL_VALUE = {
 
 
 @pytest.fixture(scope="session")
-def rapid() -> RapidOcrEngine:
-    try:
-        return RapidOcrEngine()
-    except EngineUnavailable as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="session")
 def label_value(rendered_cards) -> Image.Image:
     return rendered_cards["label_value"].image
 

@@ -101,3 +101,14 @@ def test_a_word_right_after_a_lone_phantom_mark_is_not_judged_by_its_own_score()
                                  ("低压", 0, 180, 10, 58, 30, (1, 1, 1)), ("电工作业", 96, 240, 10, 116, 30, (1, 1, 1))))
     scores = to_text_line(words, lambda box: box).char_confidences
     assert scores[-6:] == pytest.approx((0.94, 0.94, 0.96, 0.96, 0.96, 0.96))
+
+
+def test_a_strip_is_read_on_its_own_with_its_text_placed_along_it(engine, rendered_cards, card_lines):
+    image = rendered_cards["label_value"].image
+    found = next(line for line in card_lines["label_value"] if "低压电工作业" in line.text)
+    box = found.box
+    strip = ((box.x - 10, box.y - 5), (box.x + box.w + 10, box.y - 5), (box.x + box.w + 10, box.y + box.h + 5),
+             (box.x - 10, box.y + box.h + 5))
+    [texts] = engine.read_strips(image, [strip])
+    assert "低压电工作业" in "".join(t.text for t in texts)
+    assert all(0 <= t.start < t.end <= 1 for t in texts)

@@ -1,0 +1,143 @@
+"""A second look at labels read without a value: the strip beside each is read again on its own.
+
+A detector that sees the whole card at once can miss a lone character (性别 女) or a short value
+beside its label; cut out level and enlarged to one row, the strip shows it plainly. Only labels
+whose every field is missing get a second look, so a card read whole costs nothing more.
+
+`read_card` is the one way lines and fields are read from a photo: `engine.read`, `read_fields`,
+and this second look where it finds something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+from ocr.engines.base import OcrEngine
+from ocr.fields import RANGE_ENDS, LabelHit, Row, glyph_box, label_value, labelled_rows, read_fields
+from ocr.types import Box, DocumentSpec, Quad, ReadFields, StripText, TextLine
+
+STRIP_GROW = 0.25
+"""A strip reaches this share of its row's height above and below it: a value's print can sit a little
+higher or lower than its label's."""
+
+
+@dataclass(frozen=True)
+class Strip:
+    """Where a bare label's value should be: along its line in the layout frame from `start` to `end`,
+    and the same span's corners in the image."""
+
+    fields: tuple[str, ...]
+    line: TextLine
+    start: float
+    end: float
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """A layout-frame point mapped into the image along the line's corners (extended past them)."""
+        frame = self.line.layout_box or self.line.box
+        quad = self.line.quad or corners(self.line.box)
+        t, s = (x - frame.x) / max(frame.w, 1), (y - frame.y) / max(frame.h, 1)
+        (tlx, tly), (trx, try_), (brx, bry), (blx, bly) = quad
+        top = (tlx + t * (trx - tlx), tly + t * (try_ - tly))
+        bottom = (blx + t * (brx - blx), bly + t * (bry - bly))
+        return top[0] + s * (bottom[0] - top[0]), top[1] + s * (bottom[1] - top[1])
+
+    def quad(self, start: float, end: float, grow: float = 0.0) -> Quad:
+        """Image corners of the part of the strip between layout x `start` and `end`, `grow` rows taller."""
+        frame = self.line.layout_box or self.line.box
+        top, bottom = frame.y - grow * frame.h, frame.y + (1 + grow) * frame.h
+        return (self.point(start, top), self.point(end, top), self.point(end, bottom), self.point(start, bottom))
+
+    def text_line(self, found: StripText, image_size: tuple[int, int]) -> TextLine:
+        """What the engine found in the strip as a line of the card, in the image and the layout frame."""
+        start = self.start + found.start * (self.end - self.start)
+        end = self.start + found.end * (self.end - self.start)
+        quad = self.quad(start, end)
+        layout = None
+        if self.line.layout_box is not None:
+            frame = self.line.layout_box
+            layout = Box(round(start), frame.y, max(1, round(end - start)), frame.h)
+        return TextLine(found.text, found.confidence, bounding_box(quad, image_size), layout_box=layout,
+                        quad=quad if self.line.quad else ())
+
+
+def corners(box: Box) -> Quad:
+    return ((box.x, box.y), (box.x + box.w, box.y), (box.x + box.w, box.y + box.h), (box.x, box.y + box.h))
+
+
+def bounding_box(quad: Quad, image_size: tuple[int, int]) -> Box:
+    """The quad's axis-aligned box, clipped to the image."""
+    width, height = image_size
+    x0 = min(max(int(min(x for x, _ in quad)), 0), width - 1)
+    y0 = min(max(int(min(y for _, y in quad)), 0), height - 1)
+    x1 = min(max(int(max(x for x, _ in quad)) + 1, x0 + 1), width)
+    y1 = min(max(int(max(y for _, y in quad)) + 1, y0 + 1), height)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+def missing(names: Iterable[str], spec: DocumentSpec, read: ReadFields) -> bool:
+    """Whether every field a label feeds (both ends of a date range) is missing from what was read."""
+    ranges = {field.name for field in spec.fields if field.value_type == "date_range"}
+    wanted = [end for name in names for end in (RANGE_ENDS if name in ranges else (name,))]
+    return all(read.fields.get(name) is None or read.fields[name].value is None for name in wanted)
+
+
+def bare_label_strips(lines: Sequence[TextLine], spec: DocumentSpec, read: ReadFields) -> list[Strip]:
+    """A strip beside each label with nothing read as its value, whose fields were read nowhere else:
+    from the label's own line to the next label on the row, or to the right edge of the print."""
+    rows, hits = labelled_rows(lines, spec)
+    if not rows:
+        return []
+    right_edge = max(row.box.x + row.box.w for row in rows)
+    strips = []
+    for hit in hits:
+        if label_value(hit, rows, hits) or not missing(hit.fields, spec, read):
+            continue
+        strip = strip_beside(hit, rows, [h for h in hits if h.row == hit.row], right_edge)
+        if strip is not None:
+            strips.append(strip)
+    return strips
+
+
+def strip_beside(hit: LabelHit, rows: Sequence[Row], hits_in_row: Sequence[LabelHit],
+                 right_edge: float) -> Strip | None:
+    """The strip right of a label: it starts after the label's own line (a colon or debris read with
+    it), and stops at the next label on the row, or at the print's right edge; None if narrower than
+    the row is high."""
+    glyphs = rows[hit.row].glyphs
+    line = glyphs[hit.end - 1].line
+    following = min((h.start for h in hits_in_row if h.start >= hit.end), default=len(glyphs))
+    own = [g for g in glyphs[hit.start:following] if g.line is line]
+    label_box = glyph_box(own)
+    end = glyph_box([glyphs[following]]).x if following < len(glyphs) else right_edge
+    start = label_box.x + label_box.w
+    if end - start < label_box.h:
+        return None
+    return Strip(hit.fields, line, start, end)
+
+
+def second_look(engine: OcrEngine, image: Image.Image, lines: Sequence[TextLine], spec: DocumentSpec,
+                read: ReadFields) -> list[TextLine]:
+    """Lines found beside bare labels (none where every label has a value)."""
+    strips = bare_label_strips(lines, spec, read)
+    if not strips:
+        return []
+    found = engine.read_strips(image, [strip.quad(strip.start, strip.end, STRIP_GROW) for strip in strips])
+    return [strip.text_line(text, image.size) for strip, texts in zip(strips, found, strict=True) for text in texts]
+
+
+def read_card(engine: OcrEngine, image: Image.Image,
+              specs: Sequence[DocumentSpec]) -> tuple[list[TextLine], ReadFields]:
+    """The card's lines and fields, with a second look beside labels read without a value."""
+    lines = engine.read(image)
+    read = read_fields(lines, specs)
+    spec = next((s for s in specs if s.scheme == read.scheme), None)
+    if spec is None:
+        return lines, read
+    extra = second_look(engine, image, lines, spec, read)
+    if not extra:
+        return lines, read
+    lines = [*lines, *extra]
+    return lines, read_fields(lines, specs)
