@@ -1,8 +1,9 @@
-"""A second look at labels read without a value: the strip beside each is read again on its own.
+"""A second look at labels read without a usable value: the strip beside each is read again on its own.
 
 A detector that sees the whole card at once can miss a lone character (性别 女) or a short value
-beside its label; cut out level and enlarged to one row, the strip shows it plainly. Only labels
-whose every field is missing get a second look, so a card read whole costs nothing more.
+beside its label, and a recogniser can lose a digit of a date; cut out level and enlarged to one
+row, the strip shows them plainly. Only labels whose every field is missing (absent, or read but
+unreadable) get a second look, so a card read whole costs nothing more.
 
 `read_card` is the one way lines and fields are read from a photo: `engine.read`, `read_fields`,
 and this second look where it finds something.
@@ -11,12 +12,12 @@ and this second look where it finds something.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image
 
 from ocr.engines.base import OcrEngine
-from ocr.fields import RANGE_ENDS, LabelHit, Row, glyph_box, label_value, labelled_rows, read_fields
+from ocr.fields import RANGE_ENDS, Glyph, LabelHit, Row, glyph_box, label_value, labelled_rows, read_fields
 from ocr.types import Box, DocumentSpec, Quad, ReadFields, StripText, TextLine
 
 STRIP_GROW = 0.25
@@ -33,6 +34,8 @@ class Strip:
     line: TextLine
     start: float
     end: float
+    replaces: tuple[TextLine, ...] = ()
+    """Lines an unreadable value was read from, which what the strip shows takes the place of."""
 
     def point(self, x: float, y: float) -> tuple[float, float]:
         """A layout-frame point mapped into the image along the line's corners (extended past them)."""
@@ -85,47 +88,64 @@ def missing(names: Iterable[str], spec: DocumentSpec, read: ReadFields) -> bool:
 
 
 def bare_label_strips(lines: Sequence[TextLine], spec: DocumentSpec, read: ReadFields) -> list[Strip]:
-    """A strip beside each label with nothing read as its value, whose fields were read nowhere else:
-    from the label's own line to the next label on the row, or to the right edge of the print."""
+    """A strip beside each bare label — one whose every field is missing from what was read — from the
+    label's own line to the next label on the row, or to the right edge of the print.
+
+    A label with nothing beside it gets one; so does one whose value, read but unreadable, lies on
+    lines of its own between the label and the next (a date with a digit lost): a good reading in the
+    strip takes those lines' place. A value sharing the label's line, or read below it, is left."""
     rows, hits = labelled_rows(lines, spec)
     if not rows:
         return []
     right_edge = max(row.box.x + row.box.w for row in rows)
     strips = []
     for hit in hits:
-        if label_value(hit, rows, hits) or not missing(hit.fields, spec, read):
+        if not missing(hit.fields, spec, read):
             continue
-        strip = strip_beside(hit, rows, [h for h in hits if h.row == hit.row], right_edge)
-        if strip is not None:
-            strips.append(strip)
+        row = rows[hit.row]
+        following = min((h.start for h in hits if h.row == hit.row and h.start >= hit.end), default=len(row.glyphs))
+        strip = strip_beside(hit, row, following, right_edge)
+        replaces = lines_replaced(label_value(hit, rows, hits), hit, row, following)
+        if strip is not None and replaces is not None:
+            strips.append(replace(strip, replaces=replaces))
     return strips
 
 
-def strip_beside(hit: LabelHit, rows: Sequence[Row], hits_in_row: Sequence[LabelHit],
-                 right_edge: float) -> Strip | None:
+def strip_beside(hit: LabelHit, row: Row, following: int, right_edge: float) -> Strip | None:
     """The strip right of a label: it starts after the label's own line (a colon or debris read with
-    it), and stops at the next label on the row, or at the print's right edge; None if narrower than
-    the row is high."""
-    glyphs = rows[hit.row].glyphs
-    line = glyphs[hit.end - 1].line
-    following = min((h.start for h in hits_in_row if h.start >= hit.end), default=len(glyphs))
-    own = [g for g in glyphs[hit.start:following] if g.line is line]
-    label_box = glyph_box(own)
-    end = glyph_box([glyphs[following]]).x if following < len(glyphs) else right_edge
+    it), and stops at the next label on the row (at glyph `following`), or at the print's right edge;
+    None if narrower than the row is high."""
+    line = row.glyphs[hit.end - 1].line
+    label_box = glyph_box([g for g in row.glyphs[hit.start:following] if g.line is line])
+    end = row.glyphs[following].box.x if following < len(row.glyphs) else right_edge
     start = label_box.x + label_box.w
     if end - start < label_box.h:
         return None
     return Strip(hit.fields, line, start, end)
 
 
+def lines_replaced(value: Sequence[Glyph], hit: LabelHit, row: Row, following: int) -> tuple[TextLine, ...] | None:
+    """The lines an unreadable value was read from, which a second look's reading replaces: lines
+    wholly on the label's row between it and the next label (glyph `following`), not the label's own.
+    None when the value lies elsewhere; nothing to replace when there is no value."""
+    lines = list({id(g.line): g.line for g in value}.values())
+    outside = [*row.glyphs[:hit.end], *row.glyphs[following:]]
+    for line in lines:
+        if any(g.line is line for g in outside) or not any(g.line is line for g in row.glyphs[hit.end:following]):
+            return None
+    return tuple(lines)
+
+
 def second_look(engine: OcrEngine, image: Image.Image, lines: Sequence[TextLine], spec: DocumentSpec,
-                read: ReadFields) -> list[TextLine]:
-    """Lines found beside bare labels (none where every label has a value)."""
+                read: ReadFields) -> tuple[list[TextLine], list[TextLine]]:
+    """Lines found beside bare labels, and the lines they replace (none where every label has a value)."""
     strips = bare_label_strips(lines, spec, read)
     if not strips:
-        return []
+        return [], []
     found = engine.read_strips(image, [strip.quad(strip.start, strip.end, STRIP_GROW) for strip in strips])
-    return [strip.text_line(text, image.size) for strip, texts in zip(strips, found, strict=True) for text in texts]
+    looked = [(strip, texts) for strip, texts in zip(strips, found, strict=True) if texts]
+    return ([strip.text_line(text, image.size) for strip, texts in looked for text in texts],
+            [line for strip, _ in looked for line in strip.replaces])
 
 
 def read_card(engine: OcrEngine, image: Image.Image,
@@ -136,8 +156,8 @@ def read_card(engine: OcrEngine, image: Image.Image,
     spec = next((s for s in specs if s.scheme == read.scheme), None)
     if spec is None:
         return lines, read
-    extra = second_look(engine, image, lines, spec, read)
-    if not extra:
+    found, replaced = second_look(engine, image, lines, spec, read)
+    if not found:
         return lines, read
-    lines = [*lines, *extra]
+    lines = [*(line for line in lines if not any(line is old for old in replaced)), *found]
     return lines, read_fields(lines, specs)

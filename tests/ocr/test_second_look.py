@@ -31,7 +31,7 @@ def strips_of(lines, specs):
 
 def test_a_label_read_without_a_value_gets_a_strip_to_the_prints_right_edge(specs):
     [strip] = strips_of(card([line("性别：", 50, 100, 60)]), specs)
-    assert strip.fields == ("sex",)
+    assert strip.fields == ("sex",) and strip.replaces == ()
     assert (strip.start, strip.end) == (110, 380)  # after the label's line, to the widest row's end
 
 
@@ -46,6 +46,16 @@ def test_a_strip_stops_at_the_next_label_on_its_row(specs):
 ])
 def test_no_strip_where_the_field_was_read(specs, sex_row):
     assert strips_of(card(sex_row), specs) == []
+
+
+def test_an_unreadable_value_on_a_line_of_its_own_is_replaced_by_what_the_strip_shows(specs):
+    value = line("2022年03月171日1", 130, 100, 150)  # a date with a digit lost: read, but no date
+    [strip] = strips_of(card([line("初领日期：", 50, 100, 70), value]), specs)
+    assert strip.fields == ("first_issued",) and strip.replaces == (value,)
+
+
+def test_an_unreadable_value_on_its_labels_line_is_left(specs):
+    assert strips_of(card([line("初领日期：2022年03月171日1", 50, 100, 220)]), specs) == []
 
 
 def test_a_strip_is_placed_in_the_image_along_its_labels_corners(specs):
@@ -65,6 +75,8 @@ def test_a_strip_is_placed_in_the_image_along_its_labels_corners(specs):
     # (seed 7171) faint black print under the seal, its tint taken for the seal's own lettering and dropped
     ("values-under-seal-phone.jpg", {"valid_from": "2024-02-27", "valid_until": "2030-02-26",
                                      "authority": "上海市应急管理局"}),
+    # (seed 4242) 2025年05月17日 read as 2025年05月171日1 on a line of its own
+    ("date-digit-lost-phone.jpg", {"valid_from": "2025-05-17"}),
 ])
 def test_values_the_first_reading_missed_are_read_at_a_second_look(rapid, specs, image, expected):
     photo = Image.open(FIXTURES / image).convert("RGB")
