@@ -2,8 +2,9 @@
 
 A detector that sees the whole card at once can miss a lone character (性别 女) or a short value
 beside its label, and a recogniser can lose a digit of a date; cut out level and enlarged to one
-row, the strip shows them plainly. Only labels whose every field is missing (absent, or read but
-unreadable) get a second look, so a card read whole costs nothing more.
+row, the strip shows them plainly. Only labels with a field missing (absent, or read but unreadable)
+get a second look, so a card read whole costs nothing more, and its reading is taken only if it
+loses nothing the first reading had.
 
 `read_card` is the one way lines and fields are read from a photo: `engine.read`, `read_fields`,
 and this second look where it finds something.
@@ -81,14 +82,20 @@ def bounding_box(quad: Quad, image_size: tuple[int, int]) -> Box:
 
 
 def missing(names: Iterable[str], spec: DocumentSpec, read: ReadFields) -> bool:
-    """Whether every field a label feeds (both ends of a date range) is missing from what was read."""
+    """Whether a field a label feeds (either end of a date range) is missing from what was read."""
     ranges = {field.name for field in spec.fields if field.value_type == "date_range"}
     wanted = [end for name in names for end in (RANGE_ENDS if name in ranges else (name,))]
-    return all(read.fields.get(name) is None or read.fields[name].value is None for name in wanted)
+    return any(read.fields.get(name) is None or read.fields[name].value is None for name in wanted)
+
+
+def lost(before: ReadFields, after: ReadFields) -> bool:
+    """Whether a field read before is missing after."""
+    return any(reading.value is not None and (after.fields.get(name) is None or after.fields[name].value is None)
+               for name, reading in before.fields.items())
 
 
 def bare_label_strips(lines: Sequence[TextLine], spec: DocumentSpec, read: ReadFields) -> list[Strip]:
-    """A strip beside each bare label — one whose every field is missing from what was read — from the
+    """A strip beside each bare label — one with a field missing from what was read — from the
     label's own line to the next label on the row, or to the right edge of the print.
 
     A label with nothing beside it gets one; so does one whose value, read but unreadable, lies on
@@ -159,5 +166,8 @@ def read_card(engine: OcrEngine, image: Image.Image,
     found, replaced = second_look(engine, image, lines, spec, read)
     if not found:
         return lines, read
-    lines = [*(line for line in lines if not any(line is old for old in replaced)), *found]
-    return lines, read_fields(lines, specs)
+    looked = [*(line for line in lines if not any(line is old for old in replaced)), *found]
+    read_again = read_fields(looked, specs)
+    if lost(read, read_again):  # a second look never loses a value the first reading had
+        return lines, read
+    return looked, read_again

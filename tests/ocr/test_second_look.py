@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from ocr.fields import read_fields
-from ocr.second_look import bare_label_strips, read_card
-from ocr.types import Box, StripText, TextLine
+from ocr.second_look import bare_label_strips, lost, read_card
+from ocr.types import Box, FieldReading, ReadFields, StripText, TextLine
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "second-look"
 
@@ -52,6 +52,20 @@ def test_an_unreadable_value_on_a_line_of_its_own_is_replaced_by_what_the_strip_
     value = line("2022年03月171日1", 130, 100, 150)  # a date with a digit lost: read, but no date
     [strip] = strips_of(card([line("初领日期：", 50, 100, 70), value]), specs)
     assert strip.fields == ("first_issued",) and strip.replaces == (value,)
+
+
+def test_a_range_with_one_end_unreadable_is_looked_at_again(specs):
+    value = line("2025年12124日至2031年12月24日", 130, 100, 250)
+    [strip] = strips_of(card([line("有效期：", 50, 100, 60), value]), specs)
+    assert strip.fields == ("validity",) and strip.replaces == (value,)
+
+
+def test_a_second_look_that_loses_a_value_read_before_is_not_taken():
+    before = ReadFields("special_operation", 1.0, {"sex": FieldReading("男", "男", 0.9),
+                                                   "name": FieldReading(None, "", 0)})
+    assert lost(before, ReadFields("special_operation", 1.0, {"name": FieldReading("张伟", "张伟", 0.9)}))
+    assert not lost(before, ReadFields("special_operation", 1.0, {"sex": FieldReading("男", "男", 0.9),
+                                                                  "name": FieldReading("张伟", "张伟", 0.9)}))
 
 
 def test_an_unreadable_value_on_its_labels_line_is_left(specs):
