@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import combinations, product
 
+from ocr.lookalikes import look_alike
 from ocr.normalise import (
     DIGIT_LOOKALIKES,
     date_spans,
@@ -603,13 +604,16 @@ def surely_printed(term: str, value: str, confidences: Sequence[float] | None) -
 
     Then the difference is on the card, not a misreading: a forged category one character off a
     real one ("高空作业" for 高处作业) must stay as printed. Debris after a whole term is exempt, and
-    so is a symbol no catalogue name prints (矿#下 for 矿井下: a character's strokes read as "#").
+    so is a symbol no catalogue name prints (矿#下 for 矿井下: a character's strokes read as "#"), and
+    a character in place of one it prints alike (加氧 for 加氢, 矿并下 for 矿井下: `ocr.lookalikes`),
+    which the recogniser swaps with confidence.
     """
     if confidences is None or value.startswith(term):
         return False
     opcodes = SequenceMatcher(None, value, term, autojunk=False).get_opcodes()
     return any(confidences[i] >= SURE_CHARACTER and not stray_symbol(value[i])
-               for tag, i1, i2, _, _ in opcodes if tag in ("replace", "delete") for i in range(i1, i2))
+               and not (i2 - i1 == j2 - j1 and look_alike(value[i], term[j1 + i - i1]))
+               for tag, i1, i2, j1, j2 in opcodes if tag in ("replace", "delete") for i in range(i1, i2))
 
 
 def stray_symbol(char: str) -> bool:

@@ -124,6 +124,12 @@ def test_a_stray_symbol_read_surely_is_still_a_misreading(specs):
     assert reading.value == "煤矿井下电气作业"
 
 
+def test_a_character_read_surely_in_place_of_one_printed_alike_is_still_a_misreading(specs):
+    """并 for 井 (and 煤 lost): the recogniser swaps characters printed alike with confidence."""
+    fields = extract_fields([title(), line("准操项目：矿并下电气作业", 60, 130)], specs["special_operation"]).fields
+    assert fields["item"].value == "煤矿井下电气作业"
+
+
 def test_a_date_with_a_gap_inside_is_doubtful(specs):
     # "2025年1 月09日": a digit of 11月 was lost where the gap is; what is left still parses.
     fields = extract_fields([title(), line("初领日期：2025年1 月09日", 60, 130)], specs["special_operation"]).fields
