@@ -76,6 +76,13 @@ SPLIT_DATE_QUALITY = 0.6
 SURE_CHARACTER = 0.85
 """Engine confidence above which a character that differs from a vocabulary term was printed so."""
 
+UNLABELLED_QUALITY = 0.8
+"""A value found by its form alone on a row without a label counts as read under a label matched this
+well (`read_by_form`)."""
+FORM_TYPES = ("sex", "code")
+"""Value types whose form can name their field without a label."""
+MAX_LABEL_FRAGMENT = 3
+"""A row without a label may start with this many characters of one, up to a separator (号:)."""
 RANGE_ENDS = ("valid_from", "valid_until")
 """The fields a `date_range` value (有效期 2024年…至2030年…) is read into."""
 SEPARATORS = set(":;,|/\\'\"`“”‘’、。．·•-_★☆")
@@ -830,6 +837,50 @@ def best_reading(readings: Iterable[FieldReading]) -> FieldReading | None:
     return best
 
 
+def unlabelled_values(rows: Sequence[Row], hits: Sequence[LabelHit]) -> list[tuple[Glyph, ...]]:
+    """The text of each row where no label was found, less a leading fragment of a label that ends
+    in a separator (号: when 证号 lost its first character)."""
+    values = []
+    for r, row in enumerate(rows):
+        if any(h.row == r for h in hits):
+            continue
+        ends = [i for i, g in enumerate(row.glyphs[:MAX_LABEL_FRAGMENT + 1]) if g.char in SEPARATORS]
+        value = clean_value(row.glyphs[ends[-1] + 1:] if ends else row.glyphs)
+        if value:
+            values.append(value)
+    return values
+
+
+def by_form(glyphs: tuple[Glyph, ...], field_spec: FieldSpec, vocabulary: Sequence[str]) -> FieldReading | None:
+    """A reading of a value found without its label, when its form alone names the field: a lone 男 or
+    女, an ID number its check digit corroborates, or a code that fits its kind's pattern as printed."""
+    candidate = RawValue(glyphs, LabelHit(-1, 0, 0, (field_spec.name,), UNLABELLED_QUALITY, ""))
+    if field_spec.value_type == "sex" and len(glyphs) != 1:
+        return None
+    typed = typed_value(candidate, field_spec, vocabulary)
+    if typed.value is None:
+        return None
+    if field_spec.value_type == "code" and not typed.corroborated and not (
+            field_spec.pattern and typed.quality >= 1.0 and field_spec.pattern.fullmatch(typed.value)):
+        return None
+    return reading_for(candidate, field_spec, vocabulary)
+
+
+def read_by_form(rows: Sequence[Row], hits: Sequence[LabelHit], spec: DocumentSpec,
+                 found: dict[str, FieldReading]) -> dict[str, FieldReading]:
+    """Fields no label gave, read from rows without a label where exactly one value has the form of
+    exactly one such field (a 性别 label lost, 男 left on its row)."""
+    wanted = [f for f in spec.fields if f.value_type in FORM_TYPES and f.name not in found]
+    readings: dict[str, list[FieldReading]] = {}
+    for value in unlabelled_values(rows, hits):
+        fitting = {f.name: reading for f in wanted
+                   if (reading := by_form(value, f, spec.vocabulary.get(f.name, ()))) is not None}
+        if len(fitting) == 1:
+            [(name, reading)] = fitting.items()
+            readings.setdefault(name, []).append(reading)
+    return {name: only for name, (only, *others) in readings.items() if not others}
+
+
 def labelled_rows(lines: Sequence[TextLine], spec: DocumentSpec) -> tuple[list[Row], list[LabelHit]]:
     """The rows values are read from (every line but the title's) and the labels found in them."""
     rows = build_rows([line for line in lines if not is_title_line(line.text, spec)])
@@ -855,6 +906,7 @@ def extract_fields(lines: Sequence[TextLine], spec: DocumentSpec) -> ReadFields:
             else:
                 found.setdefault(field_spec.name, []).append(reading_for(candidate, field_spec, vocabulary))
     fields = {name: best for name, readings in found.items() if (best := best_reading(readings)) is not None}
+    fields |= read_by_form(value_rows, hits, spec, fields)
     text = "".join(row.text for row in rows)
     score = spec_score(spec, text)[0]
     return ReadFields(spec.scheme, round(score, 3), fields)

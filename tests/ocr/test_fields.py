@@ -453,3 +453,18 @@ def test_a_value_sharing_words_with_the_title_is_not_taken_for_it(specs):
     lines = [title("特种设备安全管理和作业人员证"), line("种类：特种设备安全管理作业项目：A", 60, 130)]
     fields = extract_fields(lines, specs["special_equipment"]).fields
     assert (fields["category"].value, fields["item"].value) == ("特种设备安全管理", "A")
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    ([line("男", 200, 140)], {"sex": "男"}),  # 性别 not read: a lone 男 is the sex
+    # 证 of 证号 lost: the check digit names the number
+    ([line("号：T11010519491231002X", 60, 180)], {"number": "T11010519491231002X"}),
+    ([line("男", 200, 140), line("女", 200, 180)], {"sex": None}),  # two lone values: neither
+    ([line("T11010519491231002", 60, 180)], {"number": None}),  # no check digit to corroborate it
+    ([line("男士", 200, 140)], {"sex": None}),  # not a lone character
+])
+def test_a_value_whose_label_was_lost_is_read_by_its_form_alone(specs, rows, expected):
+    fields = extract_fields([title(), line("姓名：张伟", 60, 100), *rows, line("签发机关：北京市应急管理局", 60, 300)],
+                            specs["special_operation"]).fields
+    assert {name: fields[name].value if name in fields else None for name in expected} == expected
+    assert all(fields[name].confidence <= 0.95 * 0.8 for name, value in expected.items() if value)
