@@ -742,6 +742,24 @@ def head_unread(value: str, pattern: re.Pattern[str]) -> bool:
             and pattern.fullmatch(value[:1] + value[2:]) is not None)
 
 
+def head_from_authority(value: str, field_spec: FieldSpec, authority: str | None) -> str | None:
+    """The code with the province character it begins with taken from the issuing authority, where the
+    reader lost it (read as Latin pieces, or dropped) or read it with its own last stroke again (川 as
+    "川I"): the one character of `field_spec.heads` whose province the authority names. None when the
+    authority names no such province or two (贵州: 贵 and 黔), or the rest does not fit."""
+    heads = [head for head, province in field_spec.heads if authority and authority.startswith(province)]
+    if len(heads) != 1 or field_spec.pattern is None:
+        return None
+    head = heads[0]
+    for pieces in range(MAX_HEAD_PIECES + 1):
+        lost = value[:pieces]
+        if (not lost or (lost.isascii() and lost.isalnum())) and field_spec.pattern.fullmatch(head + value[pieces:]):
+            return head + value[pieces:]
+    if value[:1] == head and value[1:2] in STROKE_READINGS and field_spec.pattern.fullmatch(head + value[2:]):
+        return head + value[2:]
+    return None
+
+
 @dataclass(frozen=True)
 class Typed:
     """A normalised value, how well the text fitted its type, whether a check digit corroborates it,
@@ -769,8 +787,10 @@ def typed_date(candidate: RawValue) -> Typed:
     return Typed(iso, quality, span=(start, end))
 
 
-def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence[str]) -> Typed:
-    """Normalise one raw value by its field's type; None when it does not have the type's shape."""
+def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence[str],
+                authority: str | None = None) -> Typed:
+    """Normalise one raw value by its field's type; None when it does not have the type's shape.
+    `authority`: the issuing authority as read, for a code whose province character was lost."""
     kind, raw = field_spec.value_type, candidate.text
     if kind == "date":
         return typed_date(candidate)
@@ -782,6 +802,8 @@ def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
         if field_spec.pattern and not checksum:
             value, fit_quality = fit_pattern(value, field_spec.pattern, normalise_code(raw, repair_lookalikes=False),
                                              candidate.label.text)
+            if not fit_quality and (headed := head_from_authority(value, field_spec, authority)) is not None:
+                value, fit_quality = headed, PATTERN_FIT_QUALITY
             quality *= fit_quality
         if vocabulary and value and (term := lookalike_term(value, vocabulary)) is not None:
             value, quality = term, quality * PATTERN_FIT_QUALITY
@@ -802,9 +824,10 @@ def typed_value(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence
     return Typed(text or None, 1.0 if text else 0.0)
 
 
-def reading_for(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence[str]) -> FieldReading:
+def reading_for(candidate: RawValue, field_spec: FieldSpec, vocabulary: Sequence[str],
+                authority: str | None = None) -> FieldReading:
     """A FieldReading whose confidence is engine confidence × label match × value quality."""
-    typed = typed_value(candidate, field_spec, vocabulary)
+    typed = typed_value(candidate, field_spec, vocabulary, authority)
     source = candidate.part(*typed.span) if typed.span else candidate
     confidence = source.engine_confidence * candidate.label.quality * typed.quality
     if typed.corroborated:
@@ -897,14 +920,19 @@ def extract_fields(lines: Sequence[TextLine], spec: DocumentSpec) -> ReadFields:
     value_rows, hits = labelled_rows(lines, spec)
     candidates = raw_values(value_rows, hits)
     found: dict[str, list[FieldReading]] = {}
-    for field_spec in spec.fields:
+    authority: str | None = None
+    # Codes that begin with a province's character come last: an unread head is taken from the authority.
+    for field_spec in sorted(spec.fields, key=lambda f: bool(f.heads)):
         vocabulary = spec.vocabulary.get(field_spec.name, ())
+        if field_spec.heads and (authorities := [f for f in spec.fields if f.agencies and f.name in found]):
+            best = best_reading(found[authorities[0].name])
+            authority = best.value if best is not None else None
         for candidate in candidates.get(field_spec.name, []):
             if field_spec.value_type == "date_range":
                 for name, reading in range_readings(candidate).items():
                     found.setdefault(name, []).append(reading)
             else:
-                found.setdefault(field_spec.name, []).append(reading_for(candidate, field_spec, vocabulary))
+                found.setdefault(field_spec.name, []).append(reading_for(candidate, field_spec, vocabulary, authority))
     fields = {name: best for name, readings in found.items() if (best := best_reading(readings)) is not None}
     fields |= read_by_form(value_rows, hits, spec, fields)
     text = "".join(row.text for row in rows)

@@ -114,6 +114,10 @@ class FieldSpec:
     agencies: tuple[str, ...] = ()
     """For an issuing authority (a place name and an agency): the agencies that issue this kind,
     so a near miss of place or agency is re-read as the real name (`ocr.places`)."""
+    heads: tuple[tuple[str, str], ...] = ()
+    """For a code whose structure begins with a province's character (construction numbers): each
+    such character with the province it stands for (川, 四川), so a head the reader lost is taken
+    from the issuing authority's place."""
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,13 @@ class Kind:
     def provinces(self) -> dict[str, dict[str, Any]]:
         return self.data.get("provinces", {})
 
+    @property
+    def number_heads(self) -> tuple[tuple[str, str], ...]:
+        """(character, province) for each province character a number may begin with."""
+        if "province" not in self.number_pattern.groupindex:
+            return ()
+        return tuple((head, province["name"]) for head, province in self.provinces.items())
+
     @cached_property
     def official_hosts(self) -> frozenset[str]:
         """Exact hosts whose pages are official query pages for this kind (provincial ones included)."""
@@ -234,7 +241,8 @@ class Kind:
         """The part of the kind the reader needs: titles, labels and known values."""
         fields = tuple(
             FieldSpec(name, tuple(spec["labels"]), spec.get("type", "text"),
-                      self.number_pattern if name == "number" else None, tuple(spec.get("agencies", ())))
+                      self.number_pattern if name == "number" else None, tuple(spec.get("agencies", ())),
+                      self.number_heads if name == "number" else ())
             for name, spec in self.data["fields"].items()
         )
         categories = tuple(dict.fromkeys(row.category for row in self.catalogue))

@@ -339,6 +339,25 @@ def test_a_code_whose_province_character_was_not_read_is_unreadable_not_malforme
     assert fit_pattern(read, CONSTRUCTION_NUMBER) == (read, 0.0)
 
 
+@pytest.mark.parametrize(("read", "authority", "expected"), [
+    ("IL992015071679", "四川省住房和城乡建设厅", "川L992015071679"),  # 川's strokes read as a Latin letter
+    ("J1IR032024592835", "四川省住房和城乡建设厅", "川R032024592835"),
+    ("川IZ992021164033", "四川省住房和城乡建设厅", "川Z992021164033"),  # its last stroke read again
+    ("Y992019403200", "山东省住房和城乡建设厅", "鲁Y992019403200"),  # lost
+    ("Y992019403200", "贵州省住房和城乡建设厅", None),  # 贵 or 黔: the authority cannot say
+    ("川IZ992021164033", "山东省住房和城乡建设厅", None),  # a 川 read, another province's authority
+    ("IL992015071679", None, None),  # no authority read
+])
+def test_a_province_character_the_reader_lost_is_taken_from_the_issuing_authority(specs, read, authority, expected):
+    lines = [title("建筑施工特种作业操作资格证书"), line(f"证书编号：{read}", 60, 130),
+             *([line(f"发证机关：{authority}", 60, 170)] if authority else [])]
+    number = extract_fields(lines, specs["construction_operation"]).fields["number"]
+    if expected is None:
+        assert (number.value, number.confidence) == (read, 0.0)
+    else:
+        assert number.value == expected and 0.6 <= number.confidence < 0.95
+
+
 @pytest.mark.parametrize("read", [
     "豫012019000123",  # the city letter dropped: a malformed number, for the rules
     "Y99201940320",  # lost province, and a digit short too

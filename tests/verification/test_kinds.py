@@ -36,6 +36,13 @@ def test_builtin_kinds_carry_the_documented_facts():
     assert not kinds["special_operation"].number_pattern.match("T1101051949123100")
 
 
+def test_a_number_that_begins_with_a_province_character_tells_the_reader_each_ones_province():
+    kinds = load_kinds()
+    [number] = [f for f in kinds["construction_operation"].document_spec.fields if f.name == "number"]
+    assert ("川", "四川") in number.heads and ("黔", "贵州") in number.heads and ("贵", "贵州") in number.heads
+    assert all(not f.heads for f in kinds["special_operation"].document_spec.fields)
+
+
 def test_every_kind_cites_its_sources():
     for kind in load_kinds().values():
         assert {"validity", "number", "catalogue", "hosts"} <= set(kind.data["sources"])
