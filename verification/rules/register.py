@@ -1,6 +1,7 @@
 """Register rules: compare the card with the issuing authority's records, where a register is loaded.
 
-Names, ID numbers, items and dates must agree exactly: they are what a forger changes. A category
+Names, ID numbers, items and dates must agree exactly: they are what a forger changes; a name one
+character printed alike off the register's, beside an ID number that agrees, is only noted. A category
 agrees when it stands for the register's in the catalogue, OCR damage corroborated by its item as
 the catalogue rule accepts it; an authority when it names the register's place exactly and its
 agency within the reader's snapping distance (a character dropped, 乡 read as 多).
@@ -42,16 +43,22 @@ def check_register(reading: CardReading, context: CheckContext) -> list[Finding]
     if differing:
         read = {f: _card_value(reading, context, f) for f in differing}
         expected = {f: _register_value(record, f) for f in differing}
-        expiry_agrees = "valid_until" not in differing and _card_value(reading, context, "valid_until") is not None \
-            and record.valid_until is not None
-        misread = all(near_miss(f, read[f], expected[f], kind, expiry_agrees) for f in differing)
-        findings.append(finding(
-            "REGISTRY_MISMATCH", "The register holds this number with different " + ", ".join(differing) + "."
-            + (" Each differs as a misread does (a character off, no real place, an earlier expiry, a first "
-               "issue a digit off beside the register's expiry): "
-               "compare the card by eye." if misread else ""),
-            severity=Severity.WARNING if misread else None, fields=differing, read=read, expected=expected,
-        ))
+        if differing == ["name"] and identified(reading, context, record) \
+                and printed_alike(read["name"], expected["name"]):
+            findings.append(finding(
+                "REGISTRY_MISMATCH", "The name differs from the register's by one character printed alike while the "
+                "ID number agrees: a misread, noted for the record.",
+                severity=Severity.INFO, fields=differing, read=read, expected=expected))
+        else:
+            expiry_agrees = "valid_until" not in differing and record.valid_until is not None \
+                and _card_value(reading, context, "valid_until") is not None
+            misread = all(near_miss(f, read[f], expected[f], kind, expiry_agrees) for f in differing)
+            findings.append(finding(
+                "REGISTRY_MISMATCH", "The register holds this number with different " + ", ".join(differing) + "."
+                + (" Each differs as a misread does (a character off, no real place, an earlier expiry, a first "
+                   "issue a digit off beside the register's expiry): compare the card by eye." if misread else ""),
+                severity=Severity.WARNING if misread else None, fields=differing, read=read, expected=expected,
+            ))
     return findings
 
 
@@ -72,6 +79,18 @@ def near_miss(name: str, card: str, held: str, kind: Kind, expiry_agrees: bool) 
     if name == "first_issued":
         return expiry_agrees and one_edit_apart(card, held)  # ISO dates: one digit replaced
     return False
+
+
+def identified(reading: CardReading, context: CheckContext, record: object) -> bool:
+    """Whether the card's ID number was read and is the register's: the holder is the registered person."""
+    card, held = id_number_of(reading, context), _register_value(record, "id_number")
+    return card is not None and held is not None and canonical(card) == canonical(held)
+
+
+def printed_alike(card: str, held: str) -> bool:
+    """Names of one length that differ in one character, printed alike (钱梅风 for 钱梅凤, `ocr.lookalikes`)."""
+    differing = [(a, b) for a, b in zip(card, held, strict=False) if a != b]
+    return len(card) == len(held) and len(differing) == 1 and look_alike(*differing[0])
 
 
 def misread_place(card: str, agencies: tuple[str, ...]) -> bool:
