@@ -44,3 +44,10 @@ def look_alike(a: str, b: str) -> bool:
     """Whether two characters print alike. Without the font nothing does, so a mismatch stays one."""
     first, second = outline(a), outline(b)
     return first is not None and second is not None and float((first * second).sum()) >= LOOK_ALIKE
+
+
+def printed_alike(a: str, b: str) -> bool:
+    """Whether two strings of one length differ in exactly one character, and it prints alike (钱梅风 and
+    钱梅凤, 加氧 and 加氢)."""
+    differing = [(x, y) for x, y in zip(a, b, strict=False) if x != y]
+    return len(a) == len(b) and len(differing) == 1 and look_alike(*differing[0])

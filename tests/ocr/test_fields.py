@@ -130,6 +130,12 @@ def test_a_character_read_surely_in_place_of_one_printed_alike_is_still_a_misrea
     assert fields["item"].value == "煤矿井下电气作业"
 
 
+def test_between_terms_as_close_the_one_a_character_printed_alike_away_is_taken():
+    """加氧工艺作业 is as close to 氧化工艺作业 as to 加氢工艺作业; only 氢 prints like 氧."""
+    assert snap("加氧工艺作业", ["氧化工艺作业", "加氢工艺作业", "聚合工艺作业"])[0] == "加氢工艺作业"
+    assert snap("加氧工艺作业", ["氧化工艺作业", "加压工艺作业"])[0] == "加氧工艺作业"  # neither: left as read
+
+
 def test_a_date_with_a_gap_inside_is_doubtful(specs):
     # "2025年1 月09日": a digit of 11月 was lost where the gap is; what is left still parses.
     fields = extract_fields([title(), line("初领日期：2025年1 月09日", 60, 130)], specs["special_operation"]).fields

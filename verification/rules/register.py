@@ -10,7 +10,7 @@ agency within the reader's snapping distance (a character dropped, 乡 read as �
 from __future__ import annotations
 
 from ocr.fields import SNAP_THRESHOLD, similarity
-from ocr.lookalikes import look_alike
+from ocr.lookalikes import look_alike, printed_alike
 from ocr.places import known_place, one_edit_apart, place_names, split_agency
 from verification.facts import REVOKED_STATUSES
 from verification.findings import Finding, Severity, finding
@@ -85,12 +85,6 @@ def identified(reading: CardReading, context: CheckContext, record: object) -> b
     """Whether the card's ID number was read and is the register's: the holder is the registered person."""
     card, held = id_number_of(reading, context), _register_value(record, "id_number")
     return card is not None and held is not None and canonical(card) == canonical(held)
-
-
-def printed_alike(card: str, held: str) -> bool:
-    """Names of one length that differ in one character, printed alike (钱梅风 for 钱梅凤, `ocr.lookalikes`)."""
-    differing = [(a, b) for a, b in zip(card, held, strict=False) if a != b]
-    return len(card) == len(held) and len(differing) == 1 and look_alike(*differing[0])
 
 
 def misread_place(card: str, agencies: tuple[str, ...]) -> bool:
