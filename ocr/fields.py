@@ -741,11 +741,21 @@ def head_unread(value: str, pattern: re.Pattern[str]) -> bool:
     """Whether `value` fits `pattern` once its first few Latin letters and digits, or none, stand for
     the one CJK character the structure begins with, or once a stroke read after that character
     (川 as "川I": its last stroke read again as a letter) is left out."""
-    return any((not value[:pieces] or (value[:pieces].isascii() and value[:pieces].isalnum()))
-               and pattern.fullmatch(HEAD_STAND_IN + value[pieces:]) is not None
-               for pieces in range(MAX_HEAD_PIECES + 1)) \
-        or (not value[:1].isascii() and value[1:2] in STROKE_READINGS
-            and pattern.fullmatch(value[:1] + value[2:]) is not None)
+    return any(pattern.fullmatch(HEAD_STAND_IN + rest) for rest in rests_after_lost_head(value)) \
+        or (not value[:1].isascii() and (rest := rest_after_stroke(value)) is not None
+            and pattern.fullmatch(value[:1] + rest) is not None)
+
+
+def rests_after_lost_head(value: str) -> list[str]:
+    """What follows a first character the reader lost: after none, or one to MAX_HEAD_PIECES Latin
+    letters and digits it was read as."""
+    return [value[pieces:] for pieces in range(MAX_HEAD_PIECES + 1)
+            if not value[:pieces] or (value[:pieces].isascii() and value[:pieces].isalnum())]
+
+
+def rest_after_stroke(value: str) -> str | None:
+    """What follows the first character and a stroke of it read again as a letter (川I), if one is there."""
+    return value[2:] if value[1:2] in STROKE_READINGS else None
 
 
 def head_from_authority(value: str, field_spec: FieldSpec, authority: str | None) -> str | None:
@@ -757,13 +767,10 @@ def head_from_authority(value: str, field_spec: FieldSpec, authority: str | None
     if len(heads) != 1 or field_spec.pattern is None:
         return None
     head = heads[0]
-    for pieces in range(MAX_HEAD_PIECES + 1):
-        lost = value[:pieces]
-        if (not lost or (lost.isascii() and lost.isalnum())) and field_spec.pattern.fullmatch(head + value[pieces:]):
-            return head + value[pieces:]
-    if value[:1] == head and value[1:2] in STROKE_READINGS and field_spec.pattern.fullmatch(head + value[2:]):
-        return head + value[2:]
-    return None
+    rests = rests_after_lost_head(value)
+    if value[:1] == head and (stroke := rest_after_stroke(value)) is not None:
+        rests.append(stroke)
+    return next((head + rest for rest in rests if field_spec.pattern.fullmatch(head + rest)), None)
 
 
 @dataclass(frozen=True)
@@ -910,6 +917,14 @@ def read_by_form(rows: Sequence[Row], hits: Sequence[LabelHit], spec: DocumentSp
     return {name: only for name, (only, *others) in readings.items() if not others}
 
 
+def authority_read(spec: DocumentSpec, found: dict[str, list[FieldReading]]) -> str | None:
+    """The issuing authority as best read so far (the field whose spec names agencies)."""
+    for field_spec in spec.fields:
+        if field_spec.agencies and (best := best_reading(found.get(field_spec.name, []))) is not None:
+            return best.value
+    return None
+
+
 def labelled_rows(lines: Sequence[TextLine], spec: DocumentSpec) -> tuple[list[Row], list[LabelHit]]:
     """The rows values are read from (every line but the title's) and the labels found in them."""
     rows = build_rows([line for line in lines if not is_title_line(line.text, spec)])
@@ -926,13 +941,10 @@ def extract_fields(lines: Sequence[TextLine], spec: DocumentSpec) -> ReadFields:
     value_rows, hits = labelled_rows(lines, spec)
     candidates = raw_values(value_rows, hits)
     found: dict[str, list[FieldReading]] = {}
-    authority: str | None = None
     # Codes that begin with a province's character come last: an unread head is taken from the authority.
     for field_spec in sorted(spec.fields, key=lambda f: bool(f.heads)):
         vocabulary = spec.vocabulary.get(field_spec.name, ())
-        if field_spec.heads and (authorities := [f for f in spec.fields if f.agencies and f.name in found]):
-            best = best_reading(found[authorities[0].name])
-            authority = best.value if best is not None else None
+        authority = authority_read(spec, found) if field_spec.heads else None
         for candidate in candidates.get(field_spec.name, []):
             if field_spec.value_type == "date_range":
                 for name, reading in range_readings(candidate).items():
