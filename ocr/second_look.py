@@ -21,6 +21,8 @@ from ocr.engines.base import OcrEngine
 from ocr.fields import RANGE_ENDS, Glyph, LabelHit, Row, glyph_box, label_value, labelled_rows, read_fields
 from ocr.types import Box, DocumentSpec, Quad, ReadFields, StripText, TextLine
 
+MIN_STRIP_WIDTH = 2
+"""A strip narrower than this many row heights holds no value (and, cut out, would stand on end)."""
 STRIP_GROW = 0.25
 """A strip reaches this share of its row's height above and below it: a value's print can sit a little
 higher or lower than its label's."""
@@ -121,12 +123,12 @@ def bare_label_strips(lines: Sequence[TextLine], spec: DocumentSpec, read: ReadF
 def strip_beside(hit: LabelHit, row: Row, following: int, right_edge: float) -> Strip | None:
     """The strip right of a label: it starts after the label's own line (a colon or debris read with
     it), and stops at the next label on the row (at glyph `following`), or at the print's right edge;
-    None if narrower than the row is high."""
+    None if narrower than MIN_STRIP_WIDTH rows."""
     line = row.glyphs[hit.end - 1].line
     label_box = glyph_box([g for g in row.glyphs[hit.start:following] if g.line is line])
     end = row.glyphs[following].box.x if following < len(row.glyphs) else right_edge
     start = label_box.x + label_box.w
-    if end - start < label_box.h:
+    if end - start < MIN_STRIP_WIDTH * label_box.h:
         return None
     return Strip(hit.fields, line, start, end)
 

@@ -35,6 +35,11 @@ def test_a_label_read_without_a_value_gets_a_strip_to_the_prints_right_edge(spec
     assert (strip.start, strip.end) == (110, 380)  # after the label's line, to the widest row's end
 
 
+def test_no_strip_where_the_next_label_leaves_no_room_for_a_value(specs):
+    """Less than two rows' height: a strip that narrow, cut out, would stand on end."""
+    assert strips_of(card([line("性别：", 50, 100, 60), line("初领日期：2019-07-25", 140, 100, 130)]), specs) == []
+
+
 def test_a_strip_stops_at_the_next_label_on_its_row(specs):
     [strip] = strips_of(card([line("性别：", 50, 100, 60), line("初领日期：2019-07-25", 250, 100, 130)]), specs)
     assert strip.fields == ("sex",) and (strip.start, strip.end) == (110, 250)
