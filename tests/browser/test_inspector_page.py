@@ -65,7 +65,9 @@ def test_inspector_checks_a_card_on_a_phone(live_server, phone, make_user, card_
     expect(page.locator(".verdict .verdict-chip")).to_have_text(re.compile("Pass|Suspect|Reject"))
     expect(page.locator('[data-field="name"]')).to_be_visible()
     expect(page.locator('[data-field="number"]')).to_be_visible()
-    assert page.locator("img.card-photo").evaluate("image => image.complete && image.naturalWidth > 0")
+    photo = page.locator("img.card-photo")
+    expect(photo).to_have_js_property("complete", True)  # waits for the load: the page may still be fetching it
+    assert photo.evaluate("image => image.naturalWidth > 0")
     assert not re.search(r"\d{17}[\dXx]", page.locator("main").inner_text())
     assert_fits_the_screen(page)
     page.screenshot(path=SCREENSHOTS / "certguard-result-375.png", full_page=True)

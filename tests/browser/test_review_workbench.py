@@ -81,7 +81,9 @@ def test_a_reviewer_works_an_item_from_the_queue_and_the_audit_shows_it(live_ser
     expect(regions).to_have_count(2)
     for index in range(2):
         expect(regions.nth(index)).to_be_visible()
-    natural = page.locator("img.card-photo").evaluate("image => [image.naturalWidth, image.naturalHeight]")
+    photo = page.locator("img.card-photo")
+    expect(photo).to_have_js_property("complete", True)  # loaded: its natural size is 0 × 0 before
+    natural = photo.evaluate("image => [image.naturalWidth, image.naturalHeight]")
     expect(page.locator("svg.regions")).to_have_attribute("viewBox", f"0 0 {natural[0]} {natural[1]}")
     before = regions.first.bounding_box()
     page.get_by_role("button", name="Zoom in").click()
