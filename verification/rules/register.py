@@ -1,7 +1,8 @@
 """Register rules: compare the card with the issuing authority's records, where a register is loaded.
 
-Names, ID numbers, items and dates must agree exactly: they are what a forger changes; a name one
-character printed alike off the register's, beside an ID number that agrees, is only noted. A category
+Names, ID numbers, items and dates must agree exactly: they are what a forger changes; a name (beside
+an ID number that agrees) or an authority one character printed alike off the register's is only
+noted. A category
 agrees when it stands for the register's in the catalogue, OCR damage corroborated by its item as
 the catalogue rule accepts it; an authority when it names the register's place exactly and its
 agency within the reader's snapping distance (a character dropped, 乡 read as 多).
@@ -43,11 +44,10 @@ def check_register(reading: CardReading, context: CheckContext) -> list[Finding]
     if differing:
         read = {f: _card_value(reading, context, f) for f in differing}
         expected = {f: _register_value(record, f) for f in differing}
-        if differing == ["name"] and identified(reading, context, record) \
-                and printed_alike(read["name"], expected["name"]):
+        if all(misread_alike(f, read[f], expected[f], reading, context, record) for f in differing):
             findings.append(finding(
-                "REGISTRY_MISMATCH", "The name differs from the register's by one character printed alike while the "
-                "ID number agrees: a misread, noted for the record.",
+                "REGISTRY_MISMATCH", "The register's " + ", ".join(differing) + " differs from the card's by one "
+                "character printed alike: a misread, noted for the record.",
                 severity=Severity.INFO, fields=differing, read=read, expected=expected))
         else:
             expiry_agrees = "valid_until" not in differing and record.valid_until is not None \
@@ -79,6 +79,16 @@ def near_miss(name: str, card: str, held: str, kind: Kind, expiry_agrees: bool) 
     if name == "first_issued":
         return expiry_agrees and one_edit_apart(card, held)  # ISO dates: one digit replaced
     return False
+
+
+def misread_alike(name: str, card: str, held: str, reading: CardReading, context: CheckContext,
+                  record: object) -> bool:
+    """Whether a name or an authority differs from the register's by one character printed alike (钱梅风
+    for 钱梅凤, 潮北省 for 湖北省): the register's own text misread, as no forger changes one stroke of
+    it. A name counts only beside an ID number the register holds too: that names the person."""
+    if name == "name":
+        return identified(reading, context, record) and printed_alike(card, held)
+    return name == "authority" and printed_alike(card, held)
 
 
 def identified(reading: CardReading, context: CheckContext, record: object) -> bool:
