@@ -5,16 +5,18 @@ segmentation, default engine mode), no scaling, grey conversion, deskew, seal dr
 blanking. Words are grouped into Tesseract's own lines (block, paragraph, line), left to right, and
 joined with the same CJK-aware spacing the production Tesseract engine uses (Tesseract reports one
 "word" per Chinese character), so only the reading differs, not the string assembly. The lines
-then go to the same `read_fields`.
+then go to the same `read_fields` (through `read_card`, with no second look).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pytesseract
 from PIL import Image
 
 from ocr.engines.tesseract import to_text_line, words_from_data
-from ocr.types import TextLine
+from ocr.types import Quad, StripText, TextLine
 
 LANG = "chi_sim+eng"
 
@@ -30,3 +32,7 @@ class WholeImageTesseract:
         groups = sorted((sorted(words, key=lambda w: w.box.x) for words in lines.values()),
                         key=lambda words: (words[0].box.y, words[0].box.x))
         return [to_text_line(words, lambda box: box) for words in groups]
+
+    def read_strips(self, image: Image.Image, strips: Sequence[Quad]) -> list[list[StripText]]:
+        """The baseline takes no second look: Tesseract's defaults, as a user would run them."""
+        return [[] for _ in strips]
