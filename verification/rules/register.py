@@ -2,10 +2,10 @@
 
 Names, ID numbers, items and dates must agree exactly: they are what a forger changes; a name (beside
 an ID number that agrees) or an authority one character printed alike off the register's is only
-noted. A category
-agrees when it stands for the register's in the catalogue, OCR damage corroborated by its item as
-the catalogue rule accepts it; an authority when it names the register's place exactly and its
-agency within the reader's snapping distance (a character dropped, 乡 read as 多).
+noted. A category agrees when it stands for the register's in the catalogue, OCR damage
+corroborated by its item as the catalogue rule accepts it; an authority when it names the
+register's place exactly and its agency within the reader's snapping distance (a character
+dropped, 乡 read as 多).
 """
 
 from __future__ import annotations
