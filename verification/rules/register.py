@@ -11,7 +11,7 @@ dropped, 乡 read as 多).
 from __future__ import annotations
 
 from ocr.fields import SNAP_THRESHOLD, similarity
-from ocr.lookalikes import look_alike, printed_alike
+from ocr.lookalikes import printed_alike
 from ocr.places import known_place, one_edit_apart, place_names, split_agency
 from verification.facts import REVOKED_STATUSES
 from verification.findings import Finding, Severity, finding
@@ -113,9 +113,7 @@ def one_glyph_apart(card: str, held: str) -> bool:
     outright. Such a mismatch sends the card to a human instead of rejecting it."""
     if not one_edit_apart(card, held):
         return False
-    if max(len(card), len(held)) >= 3:
-        return True
-    return len(card) == len(held) and all(a == b or look_alike(a, b) for a, b in zip(card, held, strict=True))
+    return max(len(card), len(held)) >= 3 or printed_alike(card, held)
 
 
 def _card_value(reading: CardReading, context: CheckContext, name: str) -> str | None:
