@@ -27,6 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ocr.types import Box
+
 DEBUG_DIR_ENV = "CERTGUARD_OCR_DEBUG_DIR"
 MIN_CARD_AREA = 0.08
 """An outline must cover at least this share of the image to be the card (a card photographed from
@@ -83,6 +85,21 @@ class DebugSink:
             cv2.polylines(picture, [np.round(quad).astype(np.int32).reshape(-1, 1, 2)], True, (0, 0, 255), 2)
         self.count += 1
         cv2.imwrite(str(self.directory / f"{self.count:02d}-{stage}.png"), picture)
+
+
+def bounds(points: np.ndarray) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the smallest integer box holding `points`."""
+    x0, y0 = np.floor(points.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int)
+    return int(x0), int(y0), int(x1), int(y1)
+
+
+def image_box(quad: np.ndarray, width: int, height: int) -> Box:
+    """The axis-aligned box of a quadrilateral, clipped to the image."""
+    x0, y0, x1, y1 = bounds(quad)
+    x0, y0 = min(max(x0, 0), width - 1), min(max(y0, 0), height - 1)
+    x1, y1 = min(max(x1, x0 + 1), width), min(max(y1, y0 + 1), height)
+    return Box(x0, y0, x1 - x0, y1 - y0)
 
 
 def line_axis(quad: np.ndarray) -> tuple[float, float]:

@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 from PIL import Image
 
 from ocr.engines.base import OcrEngine
 from ocr.fields import RANGE_ENDS, Glyph, LabelHit, Row, glyph_box, label_value, labelled_rows, read_fields
+from ocr.geometry import image_box
 from ocr.types import Box, DocumentSpec, Quad, ReadFields, StripText, TextLine
 
 MIN_STRIP_WIDTH = 2
@@ -65,22 +67,12 @@ class Strip:
         if self.line.layout_box is not None:
             frame = self.line.layout_box
             layout = Box(round(start), frame.y, max(1, round(end - start)), frame.h)
-        return TextLine(found.text, found.confidence, bounding_box(quad, image_size), layout_box=layout,
+        return TextLine(found.text, found.confidence, image_box(np.asarray(quad), *image_size), layout_box=layout,
                         quad=quad if self.line.quad else ())
 
 
 def corners(box: Box) -> Quad:
     return ((box.x, box.y), (box.x + box.w, box.y), (box.x + box.w, box.y + box.h), (box.x, box.y + box.h))
-
-
-def bounding_box(quad: Quad, image_size: tuple[int, int]) -> Box:
-    """The quad's axis-aligned box, clipped to the image."""
-    width, height = image_size
-    x0 = min(max(int(min(x for x, _ in quad)), 0), width - 1)
-    y0 = min(max(int(min(y for _, y in quad)), 0), height - 1)
-    x1 = min(max(int(max(x for x, _ in quad)) + 1, x0 + 1), width)
-    y1 = min(max(int(max(y for _, y in quad)) + 1, y0 + 1), height)
-    return Box(x0, y0, x1 - x0, y1 - y0)
 
 
 def missing(names: Iterable[str], spec: DocumentSpec, read: ReadFields) -> bool:

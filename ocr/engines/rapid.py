@@ -33,10 +33,12 @@ from ocr.engines.base import EngineUnavailable, OcrError
 from ocr.geometry import (
     CONTENT_MARGIN,
     DebugSink,
+    bounds,
     content_quad,
     corners_for_reading,
     find_card,
     half_turn,
+    image_box,
     line_axis,
     reading_axis,
     rectify,
@@ -197,21 +199,6 @@ def unstacked(gray: np.ndarray, quad: np.ndarray) -> list[np.ndarray]:
         return [quad]
     return [np.array([(x0, y0 + top), (x1, y0 + top), (x1, y0 + bottom + 1), (x0, y0 + bottom + 1)],
                      dtype=np.float64) for top, bottom in glyphs]
-
-
-def bounds(points: np.ndarray) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1) of the smallest integer box holding `points`."""
-    x0, y0 = np.floor(points.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(points.max(axis=0)).astype(int)
-    return int(x0), int(y0), int(x1), int(y1)
-
-
-def image_box(quad: np.ndarray, width: int, height: int) -> Box:
-    """The axis-aligned box of a quadrilateral, clipped to the image."""
-    x0, y0, x1, y1 = bounds(quad)
-    x0, y0 = min(max(x0, 0), width - 1), min(max(y0, 0), height - 1)
-    x1, y1 = min(max(x1, x0 + 1), width), min(max(y1, y0 + 1), height)
-    return Box(x0, y0, x1 - x0, y1 - y0)
 
 
 def resized(pixels: np.ndarray, long_side: int, max_enlarge: float = 1.0) -> tuple[np.ndarray, float]:
