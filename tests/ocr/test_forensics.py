@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from ocr.forensics import field_traces, measure
 from ocr.types import Box, FieldReading
 from samples.fonts import font, pick_face
-from verification.rules.tampering import INK_HUE
+from verification.rules.tampering import SUSPECT_SCORE, UNITS
 
 VALUES = {"name": "张三丰", "number": "T11010519491231002X", "category": "电工作业", "valid_until": "2028-02-29"}
 
@@ -90,7 +90,8 @@ def test_ink_of_another_hue_is_measured_apart():
     traces = {t.field: t for t in field_traces(image, fields)}
     others = [t.ink_colour for name, t in traces.items() if name != "number"]
     assert max(dist(a, b) for a in others for b in others) < 1.5
-    assert min(dist(traces["number"].ink_colour, other) for other in others) > INK_HUE
+    # far enough apart to be flagged on hue alone
+    assert min(dist(traces["number"].ink_colour, other) for other in others) > SUSPECT_SCORE * UNITS["ink_hue_distance"]
 
 
 def test_a_labels_character_caught_in_the_box_does_not_decide_the_hue():
@@ -103,7 +104,7 @@ def test_a_labels_character_caught_in_the_box_does_not_decide_the_hue():
     pen.rectangle(label_glyph, fill=(0, 0, 90))  # bold navy print, darker than the value's
     grown = replace(fields["category"], box=Box(box.x - 2, box.y, box.w + 2, box.h))
     traces = {t.field: t for t in field_traces(image, {**fields, "category": grown})}
-    assert dist(traces["category"].ink_colour, traces["name"].ink_colour) < INK_HUE / 2
+    assert dist(traces["category"].ink_colour, traces["name"].ink_colour) < UNITS["ink_hue_distance"]  # under one unit
 
 
 def test_a_one_character_value_has_no_hue():

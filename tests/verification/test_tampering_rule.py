@@ -10,19 +10,36 @@ from helpers import context, genuine
 from ocr.forensics import FieldTraces
 from ocr.layout import ObservedLayout
 from ocr.types import Box
-from verification.rules.tampering import FAINT_INK, HUE_SPREAD, INK_HUE, PAPER_SHIFT, check_tampering
+from verification.rules.tampering import HUE_SPREAD, SUSPECT_SCORE, UNITS, check_tampering
 from verification.verify import verify
 
 NAMES = ("number", "name", "category", "item", "valid_until")
+CONTRAST, PAPER, HUE = 0.8, 0.5, (1.0, -1.0)  # every value's measurements unless changed
+
+FAINT = UNITS["ink_contrast_ratio"]
+HUE_UNIT = UNITS["ink_hue_distance"]
+PAPER_UNIT = UNITS["paper_shift_excess"]
 
 
 def traces(**odd) -> tuple[FieldTraces, ...]:
-    """Alike values; `odd` maps a field to changed measurements."""
+    """Alike values in a column; `odd` maps a field to changed measurements."""
     rows = []
     for i, name in enumerate(NAMES):
-        base = FieldTraces(name, Box(100, 60 * i, 300, 30), 0.8, 0.5, (1.0, -1.0))
+        base = FieldTraces(name, Box(100, 60 * i, 300, 30), CONTRAST, PAPER, HUE)
         rows.append(replace(base, **odd.get(name, {})))
     return tuple(rows)
+
+
+def fainter(units: float) -> dict:
+    return {"ink_contrast": CONTRAST * (1 - units * FAINT)}
+
+
+def tinted(units: float) -> dict:
+    return {"paper_shift": PAPER + units * PAPER_UNIT}
+
+
+def hued(units: float) -> dict:
+    return {"ink_colour": (HUE[0] + units * HUE_UNIT, HUE[1])}
 
 
 def tampering(reading_traces, seals=()) -> list:
@@ -31,61 +48,83 @@ def tampering(reading_traces, seals=()) -> list:
     return check_tampering(reading, context("special_operation"))
 
 
+def flagged(reading_traces, seals=()) -> list[str]:
+    return [f.evidence["field"] for f in tampering(reading_traces, seals)]
+
+
 def test_alike_values_raise_nothing():
     assert tampering(traces()) == []
 
 
 def test_faint_ink_is_flagged_with_the_fields_box():
-    found = tampering(traces(number={"ink_contrast": 0.8 * FAINT_INK * 0.9}))
+    found = tampering(traces(number=fainter(SUSPECT_SCORE + 0.2)))
     assert [(f.code, f.evidence["field"]) for f in found] == [("TAMPERING", "number")]
     assert found[0].evidence["box"] == [100, 0, 300, 30]
-    assert found[0].evidence["ink_contrast_ratio"] == pytest.approx(0.9 * FAINT_INK, abs=0.01)
+    assert found[0].evidence["ink_contrast_ratio"] == pytest.approx(1 - (SUSPECT_SCORE + 0.2) * FAINT, abs=0.01)
+    assert found[0].evidence["score"] == pytest.approx(SUSPECT_SCORE + 0.2, abs=0.05)
+    assert "fainter" in found[0].message
+    assert tampering(traces(number=fainter(SUSPECT_SCORE - 0.3))) == []
+
+
+def test_small_departures_together_are_a_paste_each_alone_is_not():
+    """A forger matches paper and ink roughly: a little fainter, a little off in hue, on paper a
+    little off. Each alone is within what genuine values show; together they are flagged, and the
+    message names each that weighs a unit or more."""
+    share = SUSPECT_SCORE / 3 + 0.1
+    each = {**fainter(share), **tinted(share), **hued(share)}
+    found = tampering(traces(number=each))
+    assert [f.evidence["field"] for f in found] == ["number"]
+    assert all(word in found[0].message for word in ("fainter", "hue", "paper"))
+    for alone in (fainter(share), tinted(share), hued(share)):
+        assert tampering(traces(number=alone)) == []
 
 
 def test_faint_ink_under_a_seal_is_not_flagged():
     """The seal's strokes overprint the value and are masked out of its ink, leaving it fainter."""
-    faint = traces(name={"ink_contrast": 0.8 * FAINT_INK * 0.9})
-    assert [f.evidence["field"] for f in tampering(faint)] == ["name"]
+    faint = traces(name=fainter(SUSPECT_SCORE + 0.5))
+    assert flagged(faint) == ["name"]
     assert tampering(faint, seals=(Box(250, 40, 200, 200),)) == []
 
 
 def test_foreign_paper_is_flagged_unless_under_a_seal():
-    odd = traces(name={"paper_shift": 0.5 + PAPER_SHIFT + 1})
-    assert [f.evidence["field"] for f in tampering(odd)] == ["name"]
+    odd = traces(name=tinted(SUSPECT_SCORE + 0.5))
+    assert flagged(odd) == ["name"]
     assert tampering(odd, seals=(Box(250, 40, 200, 200),)) == []
 
 
 def test_ink_of_another_hue_is_flagged_unless_under_a_seal():
-    bluish = {"ink_colour": (1.0 + INK_HUE, -1.0 - 2.0)}
+    bluish = {"ink_colour": (HUE[0] + (SUSPECT_SCORE + 0.5) * HUE_UNIT, HUE[1] - 2.0)}
     found = tampering(traces(number=bluish))
     assert [(f.evidence["field"], f.evidence["ink_hue_distance"]) for f in found] == [
-        ("number", pytest.approx(((INK_HUE) ** 2 + 4) ** 0.5, abs=0.1))]
+        ("number", pytest.approx((((SUSPECT_SCORE + 0.5) * HUE_UNIT) ** 2 + 4) ** 0.5, abs=0.1))]
     assert "another hue" in found[0].message
-    assert tampering(traces(number={"ink_colour": (1.0 + 0.8 * INK_HUE, -1.0)})) == []
+    assert tampering(traces(number=hued(SUSPECT_SCORE - 0.3))) == []
     assert tampering(traces(name=bluish), seals=(Box(250, 40, 200, 200),)) == []
 
 
 def test_a_hue_apart_by_less_than_coloured_light_spreads_the_others_is_not_a_paste():
-    """A phone photo under coloured light spreads the values' hues; one value must stand apart by far
+    """A phone photo under coloured light spreads the values' hues; one value must stand apart by
     more than the others differ among themselves."""
-    odd = {"ink_colour": (1.0 + INK_HUE + 1.0, -1.0)}
-    spread = 2 * (INK_HUE + 1.0) / HUE_SPREAD  # the others' median distance from their centre, doubled
-    lit = {"name": {"ink_colour": (1.0, -1.0 + spread)}, "category": {"ink_colour": (1.0, -1.0 - spread)},
-           "valid_until": {"ink_colour": (1.0 + spread, -1.0)}}
-    assert [f.evidence["field"] for f in tampering(traces(number=odd))] == ["number"]
+    odd = hued(SUSPECT_SCORE + 0.5)
+    apart = (SUSPECT_SCORE + 0.5) * HUE_UNIT
+    spread = 2 * apart / SUSPECT_SCORE / HUE_SPREAD  # the others' median distance from their centre, doubled
+    lit = {"name": {"ink_colour": (HUE[0], HUE[1] + spread)}, "category": {"ink_colour": (HUE[0], HUE[1] - spread)},
+           "valid_until": {"ink_colour": (HUE[0] + spread, HUE[1])}}
+    assert flagged(traces(number=odd)) == ["number"]
     assert tampering(traces(number=odd, **lit)) == []
 
 
 def test_a_peer_under_a_seal_is_no_hue_baseline():
     """Seal ink mixes into the print beneath it: a sealed value's hue neither flags nor clears another."""
-    rows = traces(item={"ink_colour": (1.0 + INK_HUE, -1.0)}, valid_until={"ink_colour": (1.0 + INK_HUE, -1.0)})
+    off = hued(SUSPECT_SCORE + 0.5)
+    rows = traces(item=off, valid_until=off)
     assert tampering(rows) == []  # item and valid_until are nearest neighbours and alike: shade, not a paste
     seal_over_valid_until = (Box(350, 230, 100, 60),)
-    assert [f.evidence["field"] for f in tampering(rows, seals=seal_over_valid_until)] == ["item"]
+    assert flagged(rows, seals=seal_over_valid_until) == ["item"]
 
 
 def test_tampering_makes_the_verdict_suspect():
-    reading = replace(genuine("special_operation"), traces=traces(number={"ink_contrast": 0.3}))
+    reading = replace(genuine("special_operation"), traces=traces(number={"ink_contrast": 0.2}))
     report = verify(reading, context("special_operation"))
     assert "TAMPERING" in [f.code for f in report.findings] and report.verdict == "suspect"
 
@@ -93,21 +132,31 @@ def test_tampering_makes_the_verdict_suspect():
 def test_shade_over_neighbouring_values_is_not_a_paste():
     """Two values side by side both faint, or both on tinted paper: lighting, which touches neighbours
     alike; the same on one value alone is flagged."""
-    faint = {"ink_contrast": 0.8 * FAINT_INK * 0.9}
-    assert [f.evidence["field"] for f in tampering(traces(item=faint))] == ["item"]
+    faint = fainter(SUSPECT_SCORE + 0.5)
+    assert flagged(traces(item=faint)) == ["item"]
     assert tampering(traces(item=faint, valid_until=faint)) == []
-    tinted = {"paper_shift": 0.5 + PAPER_SHIFT + 1}
-    assert [f.evidence["field"] for f in tampering(traces(item=tinted))] == ["item"]
-    assert tampering(traces(item=tinted, valid_until=tinted)) == []
+    paper = tinted(SUSPECT_SCORE + 0.5)
+    assert flagged(traces(item=paper)) == ["item"]
+    assert tampering(traces(item=paper, valid_until=paper)) == []
 
 
-def test_faint_small_print_is_compared_with_print_of_its_size():
-    """A card that prints its dates smaller: in a low-resolution copy small print blurs fainter, so
-    the dates are weighed against each other, not against the larger values; a faint value among
-    values of its own size is still flagged."""
-    small = {"ink_contrast": 0.8 * FAINT_INK * 0.9}
-    rows = list(traces(item=small, valid_until=small))
+def test_faint_print_is_weighed_against_print_no_larger():
+    """Small print blurs fainter than large in a low-resolution copy: dates printed smaller are not
+    weighed against the larger values, while a large value fainter than smaller ones is flagged."""
+    faint = fainter(SUSPECT_SCORE + 0.5)
+    rows = list(traces(item=faint, valid_until=faint))
     rows[3] = replace(rows[3], box=Box(100, 180, 200, 20))  # item printed smaller
     rows[4] = replace(rows[4], box=Box(400, 180, 200, 20))  # valid_until too, on the same row
     assert tampering(tuple(rows)) == []
-    assert [f.evidence["field"] for f in tampering(traces(item=small))] == ["item"]
+    rows = list(traces(number=faint))
+    rows[0] = replace(rows[0], box=Box(100, 0, 300, 40))  # the number printed larger, and fainter
+    assert flagged(tuple(rows)) == ["number"]
+
+
+def test_a_quarter_turned_photo_weighs_text_height_by_the_boxes_short_side():
+    """On a photo turned a quarter the lines run down the image: their boxes' heights are the
+    values' lengths, not their text heights, which are the boxes' widths."""
+    faint = fainter(SUSPECT_SCORE + 0.5)
+    upright = traces(number=faint)
+    turned = tuple(replace(t, box=Box(60 * i, 100, 30, 100 + 50 * i)) for i, t in enumerate(upright))
+    assert flagged(turned) == ["number"]
