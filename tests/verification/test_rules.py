@@ -242,6 +242,20 @@ def test_construction_contract_has_no_item():
     assert contract("c.jpg", reading, ctx, verify(reading, ctx))["fields"]["item"] is None
 
 
+@pytest.mark.parametrize(("valid_until", "severity"), [
+    ("2028-03-10", "info"),  # ten days past the span: a misread day, no validity gained
+    ("2028-02-02", "info"),
+    ("2028-04-01", "warning"),  # a month and more
+    ("2029-02-28", "warning"),  # a year: the forger's lengthened card
+])
+def test_a_span_off_by_days_only_is_noted_by_years_is_warned(valid_until, severity):
+    reading = genuine("special_operation", first_issued="2022-03-01", valid_from="2022-03-01", valid_until=valid_until)
+    ctx = context("special_operation")
+    [found] = [f for f in verify(reading, ctx).findings if f.code == "VALIDITY_SPAN"]
+    assert found.severity.value == severity and found.evidence["expected"] == "2028-03-01"
+    assert (verify(reading, ctx).verdict == "pass") == (severity == "info")
+
+
 def test_expiry_is_judged_against_the_given_date():
     reading = genuine("special_operation")
     assert "EXPIRED" in codes(reading, context("special_operation", as_of=date(2028, 3, 1)))
@@ -313,8 +327,8 @@ def test_an_expiry_before_the_registers_goes_to_a_human_and_one_after_it_rejects
 
 
 @pytest.mark.parametrize(("registered", "severity"), [
-    (record(first_issued=date(2022, 3, 11)), "warning"),  # 2022-03-01 on the card: one digit, expiry agrees
-    (record(first_issued=date(2020, 3, 1)), "warning"),
+    (record(first_issued=date(2022, 3, 11)), "info"),  # 2022-03-01 on the card: one digit of the day
+    (record(first_issued=date(2020, 3, 1)), "warning"),  # one digit of the year, the expiry agrees
     (record(first_issued=date(2019, 3, 1)), "error"),  # two digits: another date
     (record(first_issued=date(2022, 3, 11), valid_until=date(2029, 2, 28)), "error"),  # the expiry differs too
 ])
@@ -323,6 +337,21 @@ def test_a_first_issue_one_digit_off_goes_to_a_human_only_beside_the_registers_e
     [found] = [f for f in verify(genuine("special_operation"), context("special_operation", facts)).findings
                if f.code == "REGISTRY_MISMATCH"]
     assert "first_issued" in found.evidence["fields"] and found.severity == severity
+
+
+@pytest.mark.parametrize(("registered", "severity"), [
+    (date(2028, 2, 20), "info"),  # 2028-02-29 on the card: one digit of the day
+    (date(2028, 2, 9), "info"),
+    (date(2028, 2, 17), "error"),  # two digits of the day: another date
+    (date(2027, 2, 28), "error"),  # a year later on the card: an alteration
+])
+def test_a_date_whose_day_alone_is_one_digit_off_the_registers_is_noted(registered, severity):
+    """Days of validity gain the holder nothing, and a day's digit is the reader's commonest slip."""
+    facts = Facts(register=DictRegister([record(valid_until=registered)]))
+    report = verify(genuine("special_operation"), context("special_operation", facts))
+    [found] = [f for f in report.findings if f.code == "REGISTRY_MISMATCH"]
+    assert found.evidence["fields"] == ["valid_until"] and found.severity == severity
+    assert (report.verdict == "pass") == (severity == "info")
 
 
 def test_a_near_name_beside_another_difference_still_rejects():

@@ -8,6 +8,11 @@ from verification.findings import Finding, Severity, finding
 from verification.kinds import Kind
 from verification.reading import CardReading, CheckContext, box_of, trusted_date
 
+DAY_SLIP = 31
+"""A validity period off its kind's span by fewer days than this is noted, not warned of: a forger
+lengthens a card's validity by years ("十年有效"), and days gain its holder nothing, while a day
+misread by one digit (13 for 15, 6 for 16) is the reader's commonest slip on a date."""
+
 
 def add_years(day: date, years: int) -> date:
     """The same calendar day `years` later (29 February falls back to the 28th)."""
@@ -29,9 +34,14 @@ def check_validity_span(reading: CardReading, context: CheckContext) -> list[Fin
     if kind is None or start is None or end is None or span_holds(start, end, kind):
         return []
     expected_end = add_years(start, kind.validity_years)
+    days_off = abs((end - expected_end).days)
+    slip = days_off < DAY_SLIP
     return [finding(
         "VALIDITY_SPAN",
-        f"Valid {start.isoformat()} to {end.isoformat()}; a {kind.name} is valid {kind.validity_years} years.",
+        f"Valid {start.isoformat()} to {end.isoformat()}; a {kind.name} is valid {kind.validity_years} years."
+        + (f" Off by {days_off} days only: a misread day as likely as not, and no validity gained; noted."
+           if slip else ""),
+        severity=Severity.INFO if slip else None,
         field="valid_until", read=end.isoformat(), expected=expected_end.isoformat(),
         box=box_of(reading, "valid_until"),
     )]

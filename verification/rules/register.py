@@ -1,11 +1,11 @@
 """Register rules: compare the card with the issuing authority's records, where a register is loaded.
 
 Names, ID numbers, items and dates must agree exactly: they are what a forger changes; a name (beside
-an ID number that agrees) or an authority one character printed alike off the register's is only
-noted. A category agrees when it stands for the register's in the catalogue, OCR damage
-corroborated by its item as the catalogue rule accepts it; an authority when it names the
-register's place exactly and its agency within the reader's snapping distance (a character
-dropped, 乡 read as 多).
+an ID number that agrees) or an authority one character printed alike off the register's, or a date
+whose day alone is one digit off, is only noted. A category agrees when it stands for the register's
+in the catalogue, OCR damage corroborated by its item as the catalogue rule accepts it; an authority
+when it names the register's place exactly and its agency within the reader's snapping distance (a
+character dropped, 乡 read as 多).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from verification.reading import CardReading, CheckContext, box_of, id_number_of
 from verification.rules.catalogue import canonical, catalogue_category, catalogue_items
 
 COMPARED_FIELDS = ("name", "id_number", "category", "item", "first_issued", "valid_until", "authority")
+DATE_FIELDS = ("first_issued", "valid_until")
 
 
 def check_register(reading: CardReading, context: CheckContext) -> list[Finding]:
@@ -47,7 +48,7 @@ def check_register(reading: CardReading, context: CheckContext) -> list[Finding]
         if all(misread_alike(f, read[f], expected[f], reading, context, record) for f in differing):
             findings.append(finding(
                 "REGISTRY_MISMATCH", "The register's " + ", ".join(differing) + " differs from the card's by one "
-                "character printed alike: a misread, noted for the record.",
+                "character printed alike or one digit of the day: a misread, noted for the record.",
                 severity=Severity.INFO, fields=differing, read=read, expected=expected))
         else:
             expiry_agrees = "valid_until" not in differing and record.valid_until is not None \
@@ -84,10 +85,14 @@ def near_miss(name: str, card: str, held: str, kind: Kind, expiry_agrees: bool) 
 def misread_alike(name: str, card: str, held: str, reading: CardReading, context: CheckContext,
                   record: object) -> bool:
     """Whether a name or an authority differs from the register's by one character printed alike (钱梅风
-    for 钱梅凤, 潮北省 for 湖北省): the register's own text misread, as no forger changes one stroke of
-    it. A name counts only beside an ID number the register holds too: that names the person."""
+    for 钱梅凤, 潮北省 for 湖北省), or a date in one digit of its day alone (2023-07-01 for 2023-07-11):
+    the register's own text misread, as no forger changes one stroke of a name, and days of validity
+    gain the holder nothing (`verification.rules.dates.DAY_SLIP`). A name counts only beside an ID
+    number the register holds too: that names the person."""
     if name == "name":
         return identified(reading, context, record) and printed_alike(card, held)
+    if name in DATE_FIELDS:
+        return card[:8] == held[:8] and one_edit_apart(card, held)  # ISO dates: year and month agree
     return name == "authority" and printed_alike(card, held)
 
 
