@@ -17,14 +17,17 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from difflib import SequenceMatcher
 from itertools import combinations, product
 
 from ocr.lookalikes import look_alike, printed_alike
 from ocr.normalise import (
     DIGIT_LOOKALIKES,
+    add_years,
     date_spans,
     id_check_digit_ok,
+    impossible_dates,
     normalise_code,
     normalise_sex,
     normalise_text,
@@ -76,6 +79,9 @@ SPLIT_DATE_QUALITY = 0.6
 SURE_CHARACTER = 0.85
 """Engine confidence above which a character that differs from a vocabulary term was printed so."""
 
+SPAN_QUALITY = 0.8
+"""A validity end told by the other end and the kind's span (`ends_from_span`), as a share of the
+other end's confidence."""
 UNLABELLED_QUALITY = 0.8
 """A value found by its form alone on a row without a label counts as read under a label matched this
 well (`read_by_form`)."""
@@ -931,6 +937,25 @@ def labelled_rows(lines: Sequence[TextLine], spec: DocumentSpec) -> tuple[list[R
     return rows, find_labels(rows, label_table(spec))
 
 
+def ends_from_span(fields: dict[str, FieldReading], years: int) -> dict[str, FieldReading]:
+    """A validity end read as no calendar day (2026-69-07, 2028-02-41: a digit misread) that is one
+    digit from the only day the other end and the kind's span allow — `years` on, or a day less —
+    is that day, at SPAN_QUALITY of the other end's confidence: the span corroborates it as the check
+    digit does an ID number. Only an impossible day is told: a card whose span was altered prints a
+    real one, which is read as printed and judged."""
+    told = {}
+    for known, unread, direction in (("valid_from", "valid_until", 1), ("valid_until", "valid_from", -1)):
+        other, reading = fields.get(known), fields.get(unread)
+        if other is None or other.value is None or reading is None or reading.value is not None or not reading.raw:
+            continue
+        day = add_years(date.fromisoformat(other.value), direction * years)
+        allowed = {day.isoformat(), (day - direction * timedelta(days=1)).isoformat()}
+        near = {iso for iso in allowed for read in impossible_dates(reading.raw) if one_edit_apart(read, iso)}
+        if len(near) == 1:
+            told[unread] = FieldReading(near.pop(), reading.raw, round(other.confidence * SPAN_QUALITY, 4), reading.box)
+    return told
+
+
 def extract_fields(lines: Sequence[TextLine], spec: DocumentSpec) -> ReadFields:
     """Read every field of `spec` that can be found; fields not found are absent from the result.
 
@@ -953,6 +978,8 @@ def extract_fields(lines: Sequence[TextLine], spec: DocumentSpec) -> ReadFields:
                 found.setdefault(field_spec.name, []).append(reading_for(candidate, field_spec, vocabulary, authority))
     fields = {name: best for name, readings in found.items() if (best := best_reading(readings)) is not None}
     fields |= read_by_form(value_rows, hits, spec, fields)
+    if spec.validity_years:
+        fields |= ends_from_span(fields, spec.validity_years)
     text = "".join(row.text for row in rows)
     score = spec_score(spec, text)[0]
     return ReadFields(spec.scheme, round(score, 3), fields)

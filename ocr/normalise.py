@@ -98,6 +98,25 @@ def find_dates(text: str) -> list[str]:
     return [iso for iso, _, _ in date_spans(text)]
 
 
+def impossible_dates(text: str) -> list[str]:
+    """Dates printed in `text` that are no calendar day (2026-69-07, 2028-02-41), as YYYY-MM-DD: a
+    digit misread, which the kind's validity span may tell (`ocr.fields.ends_from_span`)."""
+    found = []
+    for match in _DATE.finditer(_clean_for_dates(text)):
+        year, month, day = match.groups()[:3] if match.group(1) else match.groups()[3:]
+        if _iso(year, month, day) is None:
+            found.append(f"{year}-{int(month):02d}-{int(day):02d}")
+    return found
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later (or earlier); 29 February falls back to the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def normalise_date(text: str) -> str | None:
     """The single date printed in `text` as ISO 8601, or None when there is none or more than one."""
     dates = find_dates(text)

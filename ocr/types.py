@@ -129,6 +129,8 @@ class DocumentSpec:
     fields: tuple[FieldSpec, ...]
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Known values per field (catalogue names), used to snap noisy readings when close enough."""
+    validity_years: int | None = None
+    """How long the kind is valid: a validity end read as no calendar day is told by the other end."""
 
 
 @dataclass(frozen=True)

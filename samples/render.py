@@ -17,10 +17,11 @@ from datetime import date
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr.normalise import add_years
 from ocr.types import Box
 from samples import draw
 from samples.fonts import Face, font, pick_face
-from samples.values import CardValues, add_years, shares_label
+from samples.values import CardValues, shares_label
 from verification.kinds import Kind
 
 CARD_SIZE = (1011, 638)  # ID-1 (85.6 × 54 mm) at 300 dpi

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from stdnum.cn import ric
 
+from ocr.normalise import add_years
 from samples.patterns import sample_match
 from verification.kinds import CatalogueItem, Kind
 
@@ -110,14 +111,6 @@ class CardValues:
             "valid_from": self.valid_from.isoformat(), "valid_until": self.valid_until.isoformat(),
             "authority": self.authority,
         }
-
-
-def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def id_check_digit(body17: str) -> str:

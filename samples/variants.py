@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import numpy as np
 from PIL import Image, ImageDraw
 
+from ocr.normalise import add_years
 from ocr.types import Box
 from samples import draw
 from samples.fonts import font, pick_face
@@ -25,7 +26,6 @@ from samples.patterns import replace_group, sample_group
 from samples.render import FORGED_LAYOUT, Design, Layout, RenderedCard
 from samples.values import (
     CardValues,
-    add_years,
     draw_other_name,
     draw_values,
     embedded_id,

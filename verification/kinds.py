@@ -249,7 +249,7 @@ class Kind:
         items = tuple(dict.fromkeys(row.item for row in self.catalogue if row.item))
         item_codes = tuple(dict.fromkeys(row.item_code for row in self.catalogue if row.item_code))
         vocabulary = {"category": categories, "item": items + item_codes}
-        return DocumentSpec(self.id, self.titles, fields, vocabulary)
+        return DocumentSpec(self.id, self.titles, fields, vocabulary, self.validity_years)
 
 
 def load_kind(path: Path) -> Kind:

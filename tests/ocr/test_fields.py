@@ -493,3 +493,36 @@ def test_a_value_whose_label_was_lost_is_read_by_its_form_alone(specs, rows, exp
                             specs["special_operation"]).fields
     assert {name: fields[name].value if name in fields else None for name in expected} == expected
     assert all(fields[name].confidence <= 0.95 * 0.8 for name, value in expected.items() if value)
+
+
+@pytest.mark.parametrize(("printed", "until"), [
+    ("有效期：2024-09-08至2026-69-07", "2026-09-07"),  # 0 read as 6: month 69
+    ("有效期：2026.02.12至202802.41", "2028-02-11"),  # 1 read as 4: day 41
+    ("有效期：2026.02.12至202802.42", "2028-02-12"),  # the span's other form, to the day
+])
+def test_an_end_read_as_no_calendar_day_is_told_by_the_span(specs, printed, until):
+    """Two-year construction cards: the start and the span allow one day within one digit of what was read."""
+    spec = specs["construction_operation"]
+    result = extract_fields([title("建筑施工特种作业操作资格证书"), line(printed, 60, 130)], spec)
+    assert spec.validity_years == 2
+    assert result.fields["valid_until"].value == until
+    assert result.fields["valid_until"].confidence == pytest.approx(0.8 * result.fields["valid_from"].confidence,
+                                                                     abs=1e-3)
+
+
+@pytest.mark.parametrize(("printed", "until"), [
+    ("有效期：2024-09-08至2026-69-17", None),  # two digits from the span's days
+    ("有效期：2024-09-08至2026-09-00", None),  # one digit from both of the span's days: no telling which
+    ("有效期：2024-09-08至2029-09-07", "2029-09-07"),  # a real day off the span: read as printed, for the rules
+])
+def test_only_an_impossible_day_one_digit_from_one_span_day_is_told(specs, printed, until):
+    spec = specs["construction_operation"]
+    result = extract_fields([title("建筑施工特种作业操作资格证书"), line(printed, 60, 130)], spec)
+    assert result.fields["valid_from"].value == "2024-09-08"
+    assert result.fields["valid_until"].value == until
+
+
+def test_a_start_read_as_no_calendar_day_is_told_by_the_end(specs):
+    result = extract_fields([title("建筑施工特种作业操作资格证书"), line("有效期：2024-19-08至2026-09-07", 60, 130)],
+                            specs["construction_operation"])
+    assert (result.fields["valid_from"].value, result.fields["valid_until"].value) == ("2024-09-08", "2026-09-07")

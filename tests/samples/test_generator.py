@@ -17,11 +17,12 @@ import zxingcpp
 from PIL import Image
 from stdnum.cn import ric
 
+from ocr.normalise import add_years
 from samples.generate import DEFAULT_AS_OF, generate_set, plan_jobs
 from samples.patterns import replace_group, sample_match
 from samples.render import design_card
-from samples.values import add_years, draw_values
-from samples.variants import FORGERIES, plans_for, lookalike_host
+from samples.values import draw_values
+from samples.variants import FORGERIES, lookalike_host, plans_for
 from verification.findings import CATALOGUE
 from verification.kinds import load_kinds
 

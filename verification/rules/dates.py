@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ocr.normalise import add_years
 from verification.findings import Finding, Severity, finding
 from verification.kinds import Kind
 from verification.reading import CardReading, CheckContext, box_of, trusted_date
@@ -12,14 +13,6 @@ DAY_SLIP = 31
 """A validity period off its kind's span by fewer days than this is noted, not warned of: a forger
 lengthens a card's validity by years ("十年有效"), and days gain its holder nothing, while a day
 misread by one digit (13 for 15, 6 for 16) is the reader's commonest slip on a date."""
-
-
-def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later (29 February falls back to the 28th)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def span_holds(start: date, end: date, kind: Kind) -> bool:
