@@ -45,21 +45,22 @@ def check_register(reading: CardReading, context: CheckContext) -> list[Finding]
     if differing:
         read = {f: _card_value(reading, context, f) for f in differing}
         expected = {f: _register_value(record, f) for f in differing}
+        names = ", ".join(differing)
+        expiry_agrees = "valid_until" not in differing and record.valid_until is not None \
+            and _card_value(reading, context, "valid_until") is not None
         if all(misread_alike(f, read[f], expected[f], reading, context, record) for f in differing):
-            findings.append(finding(
-                "REGISTRY_MISMATCH", "The register's " + ", ".join(differing) + " differs from the card's by one "
-                "character printed alike or one digit of the day: a misread, noted for the record.",
-                severity=Severity.INFO, fields=differing, read=read, expected=expected))
+            severity, message = Severity.INFO, (
+                f"The register's {names} differs from the card's by one character printed alike or one digit of "
+                "the day: a misread, noted for the record.")
+        elif all(near_miss(f, read[f], expected[f], kind, expiry_agrees) for f in differing):
+            severity, message = Severity.WARNING, (
+                f"The register holds this number with different {names}. Each differs as a misread does (a "
+                "character off, no real place, an earlier expiry, a first issue a digit off beside the register's "
+                "expiry): compare the card by eye.")
         else:
-            expiry_agrees = "valid_until" not in differing and record.valid_until is not None \
-                and _card_value(reading, context, "valid_until") is not None
-            misread = all(near_miss(f, read[f], expected[f], kind, expiry_agrees) for f in differing)
-            findings.append(finding(
-                "REGISTRY_MISMATCH", "The register holds this number with different " + ", ".join(differing) + "."
-                + (" Each differs as a misread does (a character off, no real place, an earlier expiry, a first "
-                   "issue a digit off beside the register's expiry): compare the card by eye." if misread else ""),
-                severity=Severity.WARNING if misread else None, fields=differing, read=read, expected=expected,
-            ))
+            severity, message = None, f"The register holds this number with different {names}."
+        findings.append(finding("REGISTRY_MISMATCH", message, severity=severity, fields=differing, read=read,
+                                expected=expected))
     return findings
 
 
@@ -87,8 +88,8 @@ def misread_alike(name: str, card: str, held: str, reading: CardReading, context
     """Whether a name or an authority differs from the register's by one character printed alike (钱梅风
     for 钱梅凤, 潮北省 for 湖北省), or a date in one digit of its day alone (2023-07-01 for 2023-07-11):
     the register's own text misread, as no forger changes one stroke of a name, and days of validity
-    gain the holder nothing (`verification.rules.dates.DAY_SLIP`). A name counts only beside an ID
-    number the register holds too: that names the person."""
+    gain the holder nothing (as for a span off by days, `verification.rules.dates.DAY_SLIP`). A name
+    counts only beside an ID number the register holds too: that names the person."""
     if name == "name":
         return identified(reading, context, record) and printed_alike(card, held)
     if name in DATE_FIELDS:
