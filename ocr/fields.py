@@ -943,8 +943,9 @@ def ends_from_span(fields: dict[str, FieldReading], years: int) -> dict[str, Fie
     is that day, at SPAN_QUALITY of the other end's confidence: the span corroborates it as the check
     digit does an ID number. Only an impossible day is told: a card whose span was altered prints a
     real one, which is read as printed and judged."""
+    start, end = RANGE_ENDS
     told = {}
-    for known, unread, direction in (("valid_from", "valid_until", 1), ("valid_until", "valid_from", -1)):
+    for known, unread, direction in ((start, end, 1), (end, start, -1)):
         other, reading = fields.get(known), fields.get(unread)
         if other is None or other.value is None or reading is None or reading.value is not None or not reading.raw:
             continue

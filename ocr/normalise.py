@@ -70,6 +70,12 @@ def _iso(year: str, month: str, day: str) -> str | None:
         return None
 
 
+def date_parts(match: re.Match[str]) -> tuple[str, str, str]:
+    """(year, month, day) as printed, from whichever of `_DATE`'s two forms matched."""
+    year, month, day = match.groups()[:3] if match.group(1) else match.groups()[3:]
+    return year, month, day
+
+
 DateSpan = tuple[str, int, int]
 """(ISO date, start, end) of a date found in a text."""
 
@@ -82,8 +88,7 @@ def date_spans(text: str) -> list[DateSpan]:
     """
     found = []
     for match in _DATE.finditer(_clean_for_dates(text)):
-        parts = match.groups()[:3] if match.group(1) else match.groups()[3:]
-        iso = _iso(*parts)
+        iso = _iso(*date_parts(match))
         if iso:
             found.append((iso, match.start(), match.end()))
     return found
@@ -103,7 +108,7 @@ def impossible_dates(text: str) -> list[str]:
     digit misread, which the kind's validity span may tell (`ocr.fields.ends_from_span`)."""
     found = []
     for match in _DATE.finditer(_clean_for_dates(text)):
-        year, month, day = match.groups()[:3] if match.group(1) else match.groups()[3:]
+        year, month, day = date_parts(match)
         if _iso(year, month, day) is None:
             found.append(f"{year}-{int(month):02d}-{int(day):02d}")
     return found
