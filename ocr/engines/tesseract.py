@@ -9,16 +9,17 @@ out as separate lines with honest boxes.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pytesseract
 from PIL import Image
 
 from ocr.engines.base import EngineTimeout, EngineUnavailable, OcrError
+from ocr.geometry import image_box
 from ocr.preprocess import prepare_for_tesseract
 from ocr.types import Box, Quad, StripText, TextLine
 
@@ -196,13 +197,8 @@ class TesseractEngine:
         the strips asked of it are upright)."""
         found = []
         for strip in strips:
-            xs, ys = [x for x, _ in strip], [y for _, y in strip]
-            left, top = max(0, math.floor(min(xs))), max(0, math.floor(min(ys)))
-            right, bottom = min(image.width, math.ceil(max(xs))), min(image.height, math.ceil(max(ys)))
-            if right <= left or bottom <= top:
-                found.append([])
-                continue
-            crop = image.crop((left, top, right, bottom))
+            box = image_box(np.asarray(strip, dtype=np.float64), image.width, image.height)
+            crop = image.crop((box.x, box.y, box.x + box.w, box.y + box.h))
             found.append([StripText(line.text, line.confidence, line.box.x / crop.width,
                                     (line.box.x + line.box.w) / crop.width) for line in self.read(crop)])
         return found
