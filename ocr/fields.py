@@ -634,22 +634,24 @@ def stray_symbol(char: str) -> bool:
     return char.isascii() and not char.isalnum() and char not in "()[]"
 
 
-def snap(value: str, vocabulary: Sequence[str], confidences: Sequence[float] | None = None) -> tuple[str, float]:
-    """(term, similarity) for the vocabulary term the reading resembles, if similar enough, clearly
-    closer than any other term (or, among terms as close, the only one a character printed alike
-    away: 加氧 is 加氢, not 氧化), and not surely printed differently; else (value as read, 1.0).
-    `confidences`, when given, holds the engine's confidence in each character of `value`."""
+def snap(value: str, vocabulary: Sequence[str], confidences: Sequence[float] | None = None,
+         threshold: float = SNAP_THRESHOLD) -> tuple[str, float]:
+    """(term, similarity) for the vocabulary term the reading resembles, if similar enough (from
+    `threshold` up), clearly closer than any other term (or, among terms as close, the only one a
+    character printed alike away: 加氧 is 加氢, not 氧化), and not surely printed differently; else
+    (value as read, 1.0). `confidences`, when given, holds the engine's confidence in each character of
+    `value`."""
     ranked = sorted(((snap_score(term, value), term) for term in set(vocabulary)), reverse=True)
     if not ranked:
         return value, 1.0
     best, term = ranked[0]
     runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
-    if best >= SNAP_THRESHOLD and best - runner_up < SNAP_MARGIN:
+    if best >= threshold and best - runner_up < SNAP_MARGIN:
         # Terms as close as each other: the one a character printed alike away is the one misread.
         alike = [(score, t) for score, t in ranked if best - score < SNAP_MARGIN and printed_alike(value, t)]
         if len(alike) == 1:
             (best, term), runner_up = alike[0], 0.0
-    if best >= SNAP_THRESHOLD and best - runner_up >= SNAP_MARGIN and not surely_printed(term, value, confidences):
+    if best >= threshold and best - runner_up >= SNAP_MARGIN and not surely_printed(term, value, confidences):
         return term, best
     return value, 1.0
 

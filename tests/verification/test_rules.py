@@ -53,6 +53,53 @@ def test_a_category_damaged_by_ocr_is_corroborated_by_its_item_and_an_invented_o
         "CATEGORY_UNKNOWN"]
 
 
+def printed(scheme: str, **changes: str):
+    """A genuine reading with `changes`, its QR link carrying the number printed."""
+    number = GENUINE[scheme]["number"]
+    return make_reading(scheme, {**GENUINE[scheme], **changes},
+                        qr=[QR[scheme].replace(number, changes.get("number", number))])
+
+
+def doubted(reading, confidence: float, *names: str):
+    """`reading` with the engine's confidence in the named fields set to `confidence`."""
+    fields = {name: replace(field, confidence=confidence) if name in names else field
+              for name, field in reading.fields.fields.items()}
+    return replace(reading, fields=replace(reading.fields, fields=fields))
+
+
+@pytest.mark.parametrize(("scheme", "changes", "field"), [
+    # the item (Y1) points to 大型游乐设施作业, four of whose eight characters were read
+    ("special_equipment", {"category": "大测乐设集作", "item": "Y1"}, "category"),
+    # the number's 工种 code (99) points to the long 其他 category, read with characters lost and swapped
+    ("construction_operation", {"number": "豫A992025000123", "category": "经省以上住和城多康主管题门认定的他工"},
+     "category"),
+    # the category points to its item 煤矿井下电气作业, read with two characters lost and one swapped
+    ("special_operation", {"category": "煤矿安全作业", "item": "矿鲜下电气作"}, "item"),
+])
+def test_a_doubted_reading_stands_for_the_name_the_card_points_to_and_a_sure_one_as_printed(scheme, changes, field):
+    reading = printed(scheme, **changes)
+    assert codes(doubted(reading, 0.85, field), context(scheme)) == []
+    assert codes(doubted(reading, 0.97, field), context(scheme)) == ["CATEGORY_UNKNOWN"]
+
+
+@pytest.mark.parametrize("changes", [
+    # nearer 煤气作业 (危险化学品安全作业) than any item of the printed category
+    {"category": "煤矿安全作业", "item": "#下气作业"},
+    # the number's code (01) points to 建筑电工, the reading to the 其他 category
+    {"number": "豫A012025000123", "category": "经省以上住和城多康主管题门认定的他工"},
+])
+def test_a_doubted_reading_nearer_another_name_than_the_one_pointed_to_stays_unknown(changes):
+    scheme = "construction_operation" if "number" in changes else "special_operation"
+    field = "category" if "number" in changes else "item"
+    assert codes(doubted(printed(scheme, **changes), 0.85, field), context(scheme)) == ["CATEGORY_UNKNOWN"]
+
+
+def test_a_doubted_item_agrees_with_the_register_as_the_name_it_stands_for():
+    facts = Facts(register=DictRegister([record(category="煤矿安全作业", item="煤矿井下电气作业")]))
+    reading = genuine("special_operation", category="煤矿安全作业", item="矿鲜下电气作")
+    assert codes(doubted(reading, 0.85, "item"), context("special_operation", facts)) == []
+
+
 def test_real_card_id_issued_after_its_county_code_changed_is_valid():
     reading = genuine("special_equipment", number="510602197603143578", sex="男")
     assert codes(reading, context("special_equipment")) == ["QR_MISMATCH"]  # the QR fixture holds another number

@@ -1,13 +1,27 @@
-"""Catalogue rules: category, item and code must exist and belong together."""
+"""Catalogue rules: category, item and code must exist and belong together.
+
+A category or item the catalogue does not hold as read may still stand for a catalogue name the card's
+other fields point to — its item, its category, its number's 工种 code — when it is nearer that name
+than any other: OCR drops and swaps characters of long names on phone photos. How near depends on how
+sure the engine was: a reading it doubted needs only UNSURE_SNAP, a sure one the reader's own snapping
+distance, so a forger's invented name one character off a real one stays unknown.
+"""
 
 from __future__ import annotations
 
 import unicodedata
 
-from ocr.fields import snap
+from ocr.fields import SNAP_THRESHOLD, snap
 from verification.findings import Finding, finding
 from verification.kinds import CatalogueItem, Kind
 from verification.reading import CardReading, CheckContext, box_of, trusted_value
+
+UNSURE_READING = 0.9
+"""A category or item read with less confidence than this is one the engine doubted."""
+UNSURE_SNAP = 0.55
+"""How similar a doubted reading must be to the name the card's other fields point to, to stand for it:
+"大测乐设集作" beside item Y1 is 大型游乐设施作业 (0.57), "#下气作业" beside 煤矿安全作业 is
+煤矿井下电气作业 (0.62)."""
 
 
 def canonical(text: str) -> str:
@@ -15,16 +29,15 @@ def canonical(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def catalogue_category(kind: Kind, category: str, item: str | None) -> str | None:
+def catalogue_category(kind: Kind, category: str, pointed: set[str], threshold: float = SNAP_THRESHOLD) -> str | None:
     """The catalogue category a printed category stands for: itself when the catalogue has it; the
-    category it is nearest to (as the reader snaps) when the printed item belongs to that one — OCR
-    damage the item corroborates ("接与热切制作业" beside 压力焊作业); else None (unknown)."""
+    category it is nearest to (as the reader snaps, from `threshold` up) when the card's other fields
+    point to that one (`pointed`: "接与热切制作业" beside the item 压力焊作业); else None (unknown)."""
     rows = _category_rows(kind, category)
     if rows:
         return rows[0].category
-    item_categories = {row.category for row in catalogue_items(kind, item)} if item and kind.has_items else set()
-    nearest, _ = snap(canonical(category), [canonical(row.category) for row in kind.catalogue])
-    return next((c for c in item_categories if canonical(c) == nearest), None)
+    nearest, _ = snap(canonical(category), [canonical(row.category) for row in kind.catalogue], threshold=threshold)
+    return next((c for c in pointed if canonical(c) == nearest), None)
 
 
 def _category_rows(kind: Kind, category: str) -> list[CatalogueItem]:
@@ -34,15 +47,54 @@ def _category_rows(kind: Kind, category: str) -> list[CatalogueItem]:
             if canonical(row.category) == wanted or wanted.startswith(canonical(row.category) + "(")]
 
 
-def catalogue_items(kind: Kind, item: str) -> list[CatalogueItem]:
-    """Catalogue rows for a printed item: its name, its code (Q2), or both ("Q2 起重机司机")."""
+def catalogue_items(kind: Kind, item: str, category: str | None = None,
+                    threshold: float = SNAP_THRESHOLD) -> list[CatalogueItem]:
+    """Catalogue rows for a printed item: its name, its code (Q2), or both ("Q2 起重机司机"); else the
+    rows of the item name it is nearest to (from `threshold` up) when that item belongs to `category`."""
     wanted = canonical(item)
 
     def matches(row: CatalogueItem) -> bool:
         code = canonical(row.item_code or "")
         return wanted in {canonical(row.item or ""), code, code + canonical(row.item or "")} - {""}
 
-    return [row for row in kind.catalogue if row.item and matches(row)]
+    rows = [row for row in kind.catalogue if row.item and matches(row)]
+    if rows or category is None:
+        return rows
+    nearest, _ = snap(wanted, [canonical(row.item) for row in kind.catalogue if row.item], threshold=threshold)
+    return [row for row in kind.catalogue if row.item and row.category == category and canonical(row.item) == nearest]
+
+
+def snap_threshold(reading: CardReading, name: str) -> float:
+    """How similar a field's reading must be to a name the card points to: less when the engine doubted it."""
+    field = reading.fields.fields.get(name)
+    return UNSURE_SNAP if field is not None and field.confidence < UNSURE_READING else SNAP_THRESHOLD
+
+
+def pointed_categories(reading: CardReading, context: CheckContext) -> set[str]:
+    """The categories the card's other fields name: its item's, and its number's 工种 code's."""
+    kind = context.kind
+    item, number = trusted_value(reading, "item", context), trusted_value(reading, "number", context)
+    pointed = {row.category for row in catalogue_items(kind, item)} if item and kind.has_items else set()
+    match = kind.number_pattern.fullmatch(number) if number else None
+    code = match.groupdict().get("category_code") if match else None
+    return pointed | {row.category for row in kind.catalogue if code and row.category_code == code}
+
+
+def known_category(reading: CardReading, context: CheckContext) -> str | None:
+    """The catalogue category the card's category stands for; None when unread or unknown."""
+    category = trusted_value(reading, "category", context)
+    if not category:
+        return None
+    return catalogue_category(context.kind, category, pointed_categories(reading, context),
+                              snap_threshold(reading, "category"))
+
+
+def known_items(reading: CardReading, context: CheckContext) -> list[CatalogueItem]:
+    """The catalogue rows the card's item stands for; none when unread, unknown or the kind has no items."""
+    kind, item = context.kind, trusted_value(reading, "item", context)
+    if not item or not kind.has_items:
+        return []
+    return catalogue_items(kind, item, known_category(reading, context), snap_threshold(reading, "item"))
 
 
 def check_catalogue(reading: CardReading, context: CheckContext) -> list[Finding]:
@@ -50,8 +102,8 @@ def check_catalogue(reading: CardReading, context: CheckContext) -> list[Finding
     if kind is None:
         return []
     category, item = trusted_value(reading, "category", context), trusted_value(reading, "item", context)
-    item_rows = catalogue_items(kind, item) if item and kind.has_items else []
-    known = catalogue_category(kind, category, item) if category else None
+    item_rows = known_items(reading, context)
+    known = known_category(reading, context)
     category_rows = _category_rows(kind, known) if known else []
     findings = []
     if category and not category_rows:

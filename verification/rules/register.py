@@ -1,11 +1,11 @@
 """Register rules: compare the card with the issuing authority's records, where a register is loaded.
 
-Names, ID numbers, items and dates must agree exactly: they are what a forger changes; a name (beside
-an ID number that agrees) or an authority one character printed alike off the register's, or a date
-whose day alone is one digit off, is only noted. A category agrees when it stands for the register's
-in the catalogue, OCR damage corroborated by its item as the catalogue rule accepts it; an authority
-when it names the register's place exactly and its agency within the reader's snapping distance (a
-character dropped, 乡 read as 多).
+Names, ID numbers and dates must agree exactly: they are what a forger changes; a name (beside an ID
+number that agrees) or an authority one character printed alike off the register's, or a date whose
+day alone is one digit off, is only noted. A category or item agrees when it stands for the
+register's in the catalogue, OCR damage corroborated by the card's other fields as the catalogue rule
+accepts it (`verification.rules.catalogue`); an authority when it names the register's place exactly
+and its agency within the reader's snapping distance (a character dropped, 乡 read as 多).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from verification.facts import REVOKED_STATUSES
 from verification.findings import Finding, Severity, finding
 from verification.kinds import Kind
 from verification.reading import CardReading, CheckContext, box_of, id_number_of, trusted_value
-from verification.rules.catalogue import canonical, catalogue_category, catalogue_items
+from verification.rules.catalogue import canonical, catalogue_items, known_category, known_items
 
 COMPARED_FIELDS = ("name", "id_number", "category", "item", "first_issued", "valid_until", "authority")
 DATE_FIELDS = ("first_issued", "valid_until")
@@ -140,19 +140,18 @@ def _differing_fields(reading: CardReading, context: CheckContext, record: objec
     differing = []
     for name in COMPARED_FIELDS:
         card, held = _card_value(reading, context, name), _register_value(record, name)
-        if card and held and _in_catalogue(name, card, reading, context) \
+        if card and held and _in_catalogue(name, reading, context) \
                 and not _agrees(name, card, held, context.kind, reading, context):
             differing.append(name)
     return differing
 
 
-def _in_catalogue(name: str, card: str, reading: CardReading, context: CheckContext) -> bool:
+def _in_catalogue(name: str, reading: CardReading, context: CheckContext) -> bool:
     """Whether a category or item is one the kind's catalogue knows; any other field is."""
-    kind = context.kind
     if name == "category":
-        return catalogue_category(kind, card, trusted_value(reading, "item", context)) is not None
+        return known_category(reading, context) is not None
     if name == "item":
-        return not kind.has_items or bool(catalogue_items(kind, card))
+        return not context.kind.has_items or bool(known_items(reading, context))
     return True
 
 
@@ -160,8 +159,10 @@ def _agrees(name: str, card: str, held: str, kind: Kind, reading: CardReading, c
     if canonical(card) == canonical(held):
         return True
     if name == "category":
-        known = catalogue_category(kind, card, trusted_value(reading, "item", context))
+        known = known_category(reading, context)
         return known is not None and canonical(known) == canonical(held)
+    if name == "item":
+        return bool(set(catalogue_items(kind, held)) & set(known_items(reading, context)))
     if name == "authority":
         return _same_authority(card, held, authority_agencies(kind))
     return False
