@@ -86,6 +86,10 @@ UNLABELLED_QUALITY = 0.8
 """A value found by its form alone on a row without a label counts as read under a label matched this
 well (`read_by_form`)."""
 FORM_TYPES = ("sex", "code")
+MIN_TERM_LENGTH = 3
+"""Catalogue terms shorter than this (item codes such as Q2) name no field by their form alone."""
+MAX_TERM_DEBRIS = 4
+"""Characters of a misread label that may precede a catalogue term found without its label."""
 """Value types whose form can name their field without a label."""
 MAX_LABEL_FRAGMENT = 3
 """A row without a label may start with this many characters of one, up to a separator (号:)."""
@@ -895,9 +899,27 @@ def unlabelled_values(rows: Sequence[Row], hits: Sequence[LabelHit]) -> list[tup
     return values
 
 
+def ending_term(glyphs: tuple[Glyph, ...], vocabulary: Sequence[str]) -> tuple[Glyph, ...] | None:
+    """The glyphs of the longest vocabulary term (of MIN_TERM_LENGTH characters or more) that ends
+    the row, when at most a label's debris (MAX_TERM_DEBRIS characters) precedes it: 工人利种建筑电工
+    is 建筑电工, its label 工种 printed wide apart and misread."""
+    chars = "".join(g.char for g in glyphs)
+    terms = [t for t in vocabulary if len(t) >= MIN_TERM_LENGTH and chars.endswith(t)]
+    term = max(terms, key=len, default=None)
+    if term is None or len(chars) - len(term) > MAX_TERM_DEBRIS:
+        return None
+    return glyphs[len(chars) - len(term):]
+
+
 def by_form(glyphs: tuple[Glyph, ...], field_spec: FieldSpec, vocabulary: Sequence[str]) -> FieldReading | None:
     """A reading of a value found without its label, when its form alone names the field: a lone 男 or
-    女, an ID number its check digit corroborates, or a code that fits its kind's pattern as printed."""
+    女, an ID number its check digit corroborates, a code that fits its kind's pattern as printed, or a
+    whole catalogue term ending the row."""
+    if field_spec.value_type == "text":
+        term = ending_term(glyphs, vocabulary)
+        if term is None:
+            return None
+        glyphs = term
     candidate = RawValue(glyphs, LabelHit(-1, 0, 0, (field_spec.name,), UNLABELLED_QUALITY, ""))
     if field_spec.value_type == "sex" and len(glyphs) != 1:
         return None
@@ -913,12 +935,16 @@ def by_form(glyphs: tuple[Glyph, ...], field_spec: FieldSpec, vocabulary: Sequen
 def read_by_form(rows: Sequence[Row], hits: Sequence[LabelHit], spec: DocumentSpec,
                  found: dict[str, FieldReading]) -> dict[str, FieldReading]:
     """Fields no label gave, read from rows without a label where exactly one value has the form of
-    exactly one such field (a 性别 label lost, 男 left on its row)."""
-    wanted = [f for f in spec.fields if f.value_type in FORM_TYPES and f.name not in found]
+    exactly one such field (a 性别 label lost, 男 left on its row). Of catalogue terms nested in one
+    another (电工作业 ends 低压电工作业) the longest names the field."""
+    wanted = [f for f in spec.fields if f.name not in found
+              and (f.value_type in FORM_TYPES or (f.value_type == "text" and spec.vocabulary.get(f.name)))]
     readings: dict[str, list[FieldReading]] = {}
     for value in unlabelled_values(rows, hits):
         fitting = {f.name: reading for f in wanted
                    if (reading := by_form(value, f, spec.vocabulary.get(f.name, ()))) is not None}
+        longest = max((len(reading.raw or "") for reading in fitting.values()), default=0)
+        fitting = {name: reading for name, reading in fitting.items() if len(reading.raw or "") == longest}
         if len(fitting) == 1:
             [(name, reading)] = fitting.items()
             readings.setdefault(name, []).append(reading)

@@ -487,6 +487,11 @@ def test_a_value_sharing_words_with_the_title_is_not_taken_for_it(specs):
     ([line("男", 200, 140), line("女", 200, 180)], {"sex": None}),  # two lone values: neither
     ([line("T11010519491231002", 60, 180)], {"number": None}),  # no check digit to corroborate it
     ([line("男士", 200, 140)], {"sex": None}),  # not a lone character
+    # 准操项目 misread: the whole item ends its row; 电工作业, a category, ends it too but is shorter
+    ([line("准探顶日低压电工作业", 60, 220)], {"item": "低压电工作业", "category": None}),
+    ([line("作类列电工作业", 60, 220)], {"category": "电工作业", "item": None}),
+    ([line("其他的一些话电工作业", 60, 220)], {"category": None}),  # more than a label's debris before it
+    ([line("电工作业人员", 60, 220)], {"category": None}),  # a term not ending the row
 ])
 def test_a_value_whose_label_was_lost_is_read_by_its_form_alone(specs, rows, expected):
     fields = extract_fields([title(), line("姓名：张伟", 60, 100), *rows, line("签发机关：北京市应急管理局", 60, 300)],
