@@ -86,11 +86,11 @@ UNLABELLED_QUALITY = 0.8
 """A value found by its form alone on a row without a label counts as read under a label matched this
 well (`read_by_form`)."""
 FORM_TYPES = ("sex", "code")
+"""Value types whose form can name their field without a label."""
 MIN_TERM_LENGTH = 3
 """Catalogue terms shorter than this (item codes such as Q2) name no field by their form alone."""
 MAX_TERM_DEBRIS = 4
 """Characters of a misread label that may precede a catalogue term found without its label."""
-"""Value types whose form can name their field without a label."""
 MAX_LABEL_FRAGMENT = 3
 """A row without a label may start with this many characters of one, up to a separator (号:)."""
 RANGE_ENDS = ("valid_from", "valid_until")

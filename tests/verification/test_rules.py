@@ -75,6 +75,8 @@ def doubted(reading, confidence: float, *names: str):
      "category"),
     # the category points to its item 煤矿井下电气作业, read with two characters lost and one swapped
     ("special_operation", {"category": "煤矿安全作业", "item": "矿鲜下电气作"}, "item"),
+    # one character off 低压电工作业: a doubted item is that one, a sure one was printed so
+    ("special_operation", {"item": "低压电工作亚"}, "item"),
 ])
 def test_a_doubted_reading_stands_for_the_name_the_card_points_to_and_a_sure_one_as_printed(scheme, changes, field):
     reading = printed(scheme, **changes)

@@ -1,10 +1,11 @@
 """Catalogue rules: category, item and code must exist and belong together.
 
-A category or item the catalogue does not hold as read may still stand for a catalogue name the card's
-other fields point to — its item, its category, its number's 工种 code — when it is nearer that name
-than any other: OCR drops and swaps characters of long names on phone photos. How near depends on how
-sure the engine was: a reading it doubted needs only UNSURE_SNAP, a sure one the reader's own snapping
-distance, so a forger's invented name one character off a real one stays unknown.
+A category the catalogue does not hold as read may still stand for the catalogue category the card's
+other fields point to — its item's, its number's 工种 code's — when it is nearer that name than any
+other: from the reader's own snapping distance (SNAP_THRESHOLD), or from UNSURE_SNAP when the engine
+doubted the reading, as OCR drops and swaps characters of long names on phone photos. An item the
+engine doubted may likewise stand for the item of the card's category it is nearest to; an item read
+surely must be the catalogue's as read.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ UNSURE_READING = 0.9
 """A category or item read with less confidence than this is one the engine doubted."""
 UNSURE_SNAP = 0.55
 """How similar a doubted reading must be to the name the card's other fields point to, to stand for it:
-"大测乐设集作" beside item Y1 is 大型游乐设施作业 (0.57), "#下气作业" beside 煤矿安全作业 is
-煤矿井下电气作业 (0.62)."""
+"大测乐设集作" beside item Y1 is 大型游乐设施作业 (0.57), "矿鲜下电气作" beside 煤矿安全作业 is
+煤矿井下电气作业 (0.71). "#下气作业" there stays unknown: 煤气作业, of another category, is nearer."""
 
 
 def canonical(text: str) -> str:
@@ -47,10 +48,10 @@ def _category_rows(kind: Kind, category: str) -> list[CatalogueItem]:
             if canonical(row.category) == wanted or wanted.startswith(canonical(row.category) + "(")]
 
 
-def catalogue_items(kind: Kind, item: str, category: str | None = None,
-                    threshold: float = SNAP_THRESHOLD) -> list[CatalogueItem]:
-    """Catalogue rows for a printed item: its name, its code (Q2), or both ("Q2 起重机司机"); else the
-    rows of the item name it is nearest to (from `threshold` up) when that item belongs to `category`."""
+def catalogue_items(kind: Kind, item: str, category: str | None = None) -> list[CatalogueItem]:
+    """Catalogue rows for a printed item: its name, its code (Q2), or both ("Q2 起重机司机"); else, given
+    the card's `category` for a doubted item, the rows of the item name it is nearest to (from
+    UNSURE_SNAP up) when that item belongs to the category."""
     wanted = canonical(item)
 
     def matches(row: CatalogueItem) -> bool:
@@ -60,14 +61,14 @@ def catalogue_items(kind: Kind, item: str, category: str | None = None,
     rows = [row for row in kind.catalogue if row.item and matches(row)]
     if rows or category is None:
         return rows
-    nearest, _ = snap(wanted, [canonical(row.item) for row in kind.catalogue if row.item], threshold=threshold)
+    nearest, _ = snap(wanted, [canonical(row.item) for row in kind.catalogue if row.item], threshold=UNSURE_SNAP)
     return [row for row in kind.catalogue if row.item and row.category == category and canonical(row.item) == nearest]
 
 
-def snap_threshold(reading: CardReading, name: str) -> float:
-    """How similar a field's reading must be to a name the card points to: less when the engine doubted it."""
+def doubted(reading: CardReading, name: str) -> bool:
+    """Whether the engine doubted a field's reading (confidence below UNSURE_READING)."""
     field = reading.fields.fields.get(name)
-    return UNSURE_SNAP if field is not None and field.confidence < UNSURE_READING else SNAP_THRESHOLD
+    return field is not None and field.confidence < UNSURE_READING
 
 
 def pointed_categories(reading: CardReading, context: CheckContext) -> set[str]:
@@ -86,7 +87,7 @@ def known_category(reading: CardReading, context: CheckContext) -> str | None:
     if not category:
         return None
     return catalogue_category(context.kind, category, pointed_categories(reading, context),
-                              snap_threshold(reading, "category"))
+                              UNSURE_SNAP if doubted(reading, "category") else SNAP_THRESHOLD)
 
 
 def known_items(reading: CardReading, context: CheckContext) -> list[CatalogueItem]:
@@ -94,7 +95,7 @@ def known_items(reading: CardReading, context: CheckContext) -> list[CatalogueIt
     kind, item = context.kind, trusted_value(reading, "item", context)
     if not item or not kind.has_items:
         return []
-    return catalogue_items(kind, item, known_category(reading, context), snap_threshold(reading, "item"))
+    return catalogue_items(kind, item, known_category(reading, context) if doubted(reading, "item") else None)
 
 
 def check_catalogue(reading: CardReading, context: CheckContext) -> list[Finding]:
