@@ -71,13 +71,17 @@ def doubted(reading: CardReading, name: str) -> bool:
     return field is not None and field.confidence < UNSURE_READING
 
 
+def number_category_code(reading: CardReading, context: CheckContext) -> str | None:
+    """The 工种 code the card's number embeds (建筑施工 numbers), or None."""
+    kind, number = context.kind, trusted_value(reading, "number", context)
+    match = kind.number_pattern.fullmatch(number) if kind and number else None
+    return match.groupdict().get("category_code") if match else None
+
+
 def pointed_categories(reading: CardReading, context: CheckContext) -> set[str]:
     """The categories the card's other fields name: its item's, and its number's 工种 code's."""
-    kind = context.kind
-    item, number = trusted_value(reading, "item", context), trusted_value(reading, "number", context)
+    kind, item, code = context.kind, trusted_value(reading, "item", context), number_category_code(reading, context)
     pointed = {row.category for row in catalogue_items(kind, item)} if item and kind.has_items else set()
-    match = kind.number_pattern.fullmatch(number) if number else None
-    code = match.groupdict().get("category_code") if match else None
     return pointed | {row.category for row in kind.catalogue if code and row.category_code == code}
 
 
@@ -124,10 +128,8 @@ def check_catalogue(reading: CardReading, context: CheckContext) -> list[Finding
 
 def check_number_category_code(reading: CardReading, context: CheckContext) -> list[Finding]:
     """Kinds whose number embeds the category code (建筑施工: 2-digit 工种 code) must agree with it."""
-    kind, number = context.kind, trusted_value(reading, "number", context)
+    kind, code = context.kind, number_category_code(reading, context)
     category = trusted_value(reading, "category", context)
-    match = kind.number_pattern.fullmatch(number) if kind and number else None
-    code = match.groupdict().get("category_code") if match else None
     if not code or not category:
         return []
     rows = _category_rows(kind, category)
