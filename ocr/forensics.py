@@ -2,9 +2,10 @@
 
 A forger who changes a value pastes a patch of paper over it and types the new value in: the patch's
 tint and grain differ from the card around it (the security background stops at its edge), and the new
-characters rarely match the printer's ink, in darkness or in hue. Each value's paper is measured
-against a ring outside its box, its ink against its paper, and its ink's hue, as figures the rule
-compares with the card's other values (`verification.rules.tampering`). Measurements are taken at a
+characters rarely match the printer's ink, in darkness or in hue, nor land on the line the printer
+set them on. Each value's paper is measured against a ring outside its box, its ink against its
+paper, its ink's hue, and its height on its row against its label's, as figures the rule compares
+with the card's other values (`verification.rules.tampering`). Measurements are taken at a
 fixed text height so scans, photos and low-resolution copies give comparable figures. Stroke width and
 the paper's fine pattern were tried too and dropped: on the dev cards they varied as much between
 genuine values as after a paste. So were, on 24 pasted numbers against 108 genuine cards: the paper's
@@ -12,12 +13,14 @@ noise residual, band-pass and oriented (structure-tensor) texture energy, straig
 box's sides, and a paper shift measured against a plane fitted to the ring (to cancel lighting
 gradients) — none kept a pasted number apart from genuine values at a false-alarm rate near 1%. Nor
 did, on 324 genuine cards and 24 pasted numbers: the text height (a box stands alone in size on a
-tilted photo's long lines as often as after a paste), the value's offset from its label's row, or the
-shapes of its digits set against the same digits on the card's other lines (the reader's level line
-crops, cut per character: pasted numbers in another face correlated 0.71–0.96 with the others, but a
-rule catching 4 of the 10 that could be cut flagged 6 genuine cards, phone and low-resolution digits
-varying as much). Stroke width added as a fourth departure to the rule's sum caught fewer (the score
-needed to spare genuine cards rose more than the pastes' did). A card saved again as JPEG at quality 25
+tilted photo's long lines as often as after a paste), the value's offset from its label's row as
+the reader's boxes place them (the row offset kept here is measured on the print itself, the card
+turned upright by the engine's reading direction), or the shapes of its digits set against the same
+digits on the card's other lines (the reader's level line crops, cut per character: pasted numbers
+in another face correlated 0.71–0.96 with the others, but a rule catching 4 of the 10 that could be
+cut flagged 6 genuine cards, phone and low-resolution digits varying as much). Stroke width added
+as a fourth departure to the rule's sum caught fewer (the score needed to spare genuine cards rose
+more than the pastes' did). A card saved again as JPEG at quality 25
 shifts the paper beside print by up to 5 ΔE (ringing); masking more print (up to 13 px at the fixed
 text height) or comparing chroma only did not spare those cards without losing pastes, so the rule's
 units take that damage in.
@@ -25,7 +28,9 @@ units take that damage in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -33,7 +38,7 @@ from PIL import Image
 
 from ocr.preprocess import SEAL_TINT_MARGIN
 from ocr.seals import redness
-from ocr.types import CONTRACT_FIELDS, Box, FieldReading
+from ocr.types import CONTRACT_FIELDS, Box, FieldReading, TextLine
 
 TEXT_HEIGHT = 32
 """Pixels a value's text height is scaled to before it is measured."""
@@ -48,6 +53,19 @@ MIN_STRIPS = 3
 label character caught in the box would outvote the value's own."""
 MIN_PIXELS = 40
 """Fewer paper or ink pixels than this leave a measurement undecided (None)."""
+LABEL_REACH = 8.0
+"""How far left of a value, in text heights, its label's end is looked for: labels set in a justified
+column end well before their values."""
+LABEL_TAIL = 2.0
+"""The label's last this many text heights give its height on the row."""
+VALUE_HEAD = 2.5
+"""The value's first this many text heights give its height on the row: the part nearest the label."""
+ROW_BAND = 0.15
+"""A row is measured over its text height and this many text heights above and below."""
+LABEL_MIN_HEIGHT = 0.6
+"""Label print spanning fewer text heights than this in the band is another row's edge, not a label."""
+MIN_TEXT = 6
+"""Print fewer pixels high than this gives no row offset: a pixel is a large share of it."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,9 @@ class FieldTraces:
     """Colour distance (CIELAB ΔE) between the paper inside the box and the ring around it."""
     ink_colour: tuple[float, float] | None = None
     """The hue of the value's ink: CIELAB (a*, b*) of its darkest ink pixels (CORE_SHARE)."""
+    row_offset: float | None = None
+    """How far the value's ink centre sits below its label's along the card's row, in the card's text
+    heights: a retyped value seldom lands on the line its label is on."""
 
 
 def grown(box: Box, by: float, width: int, height: int) -> tuple[int, int, int, int]:
@@ -146,13 +167,105 @@ def ink_colour(lab: np.ndarray, sealed: np.ndarray) -> tuple[float, float] | Non
     return float(a), float(b)
 
 
-def field_traces(image: Image.Image, fields: dict[str, FieldReading]) -> list[FieldTraces]:
+def ink_centre(ink: np.ndarray) -> float | None:
+    """The mean row of the ink in a boolean H×W mask, or None with too little ink to tell."""
+    rows = ink.sum(axis=1).astype(np.float64)
+    if rows.sum() < MIN_PIXELS / 2:
+        return None
+    return float((rows * np.arange(len(rows))).sum() / rows.sum())
+
+
+def reading_direction(lines: Sequence[TextLine]) -> float:
+    """The direction (degrees, image axes: y down) in which the card's lines read: the sum of their
+    quads' top edges, so a tilted or upside-down photo is turned upright. 0 when the engine read
+    the image as it stands (its lines carry no quads)."""
+    dx = sum(line.quad[1][0] - line.quad[0][0] for line in lines if line.quad)
+    dy = sum(line.quad[1][1] - line.quad[0][1] for line in lines if line.quad)
+    return math.degrees(math.atan2(dy, dx)) if dx or dy else 0.0
+
+
+def line_start(box: Box, direction: float, text: float) -> tuple[tuple[float, float], float] | None:
+    """Where the line of `text`-high print in the upright `box` begins (image pixels), reading in
+    `direction`, and its length; None for a box too short to hold such a line. The box holds the
+    turned line: box.w = length·|cos| + text·|sin|, box.h the converse."""
+    cos, sin = math.cos(math.radians(direction)), math.sin(math.radians(direction))
+    length = (box.w - text * abs(sin)) / abs(cos) if abs(cos) >= abs(sin) else (box.h - text * abs(cos)) / abs(sin)
+    if length < text / 2:
+        return None
+    return (box.x + box.w / 2 - length / 2 * cos, box.y + box.h / 2 - length / 2 * sin), length
+
+
+def upright_ink(gray: np.ndarray, pivot: tuple[float, float], direction: float, left: float, right: float,
+                rise: float) -> tuple[np.ndarray, tuple[float, float]] | None:
+    """The print around `pivot` (image pixels) turned to read left to right, from `left` pixels before
+    it to `right` after and `rise` above and below, as a boolean ink mask, with the pivot's place in
+    it; None where that runs off the image."""
+    radius = max(left, right) + rise
+    height, width = gray.shape
+    x0, y0 = max(0, round(pivot[0] - radius)), max(0, round(pivot[1] - radius))
+    x1, y1 = min(width, round(pivot[0] + radius)), min(height, round(pivot[1] + radius))
+    centre = (pivot[0] - x0, pivot[1] - y0)
+    if centre[0] + right > x1 - x0:
+        return None
+    turn = cv2.getRotationMatrix2D(centre, direction, 1.0)
+    turned = cv2.warpAffine(gray[y0:y1, x0:x1], turn, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    first = max(0, round(centre[0] - left))
+    turned = turned[:, first:round(centre[0] + right)]
+    return turned < otsu_level(turned), (centre[0] - first, centre[1])
+
+
+def row_offset(gray: np.ndarray, box: Box, direction: float, text: float) -> float | None:
+    """The value in `box` against the end of its label before it on its row, read upright
+    (`direction`: `reading_direction`) on rows `text` pixels high: see `FieldTraces.row_offset`.
+    None for a value with no label before it on its row."""
+    located = line_start(box, direction, text)
+    if located is None:
+        return None
+    start, length = located
+    band = (0.5 + ROW_BAND) * text
+    upright = upright_ink(gray, start, direction, LABEL_REACH * text, min(length, VALUE_HEAD * text), 2 * band)
+    if upright is None:
+        return None
+    ink, (split_at, middle) = upright
+    split, label_end = round(split_at), round(split_at - 0.1 * text)
+    if label_end < text:
+        return None
+    # The band follows the value's own print: a box that took in part of the next line is off centre.
+    for _ in range(2):
+        top = max(0, round(middle - band))
+        value = ink_centre(ink[top:round(middle + band), split:])
+        if value is None:
+            return None
+        middle = top + value
+    row = ink[max(0, round(middle - band)):round(middle + band)]
+    printed = np.flatnonzero(row[:, :label_end].sum(axis=0) >= 2)
+    if len(printed) == 0:
+        return None
+    tail = row[:, max(0, round(printed[-1] + 1 - LABEL_TAIL * text)):printed[-1] + 1]
+    inked_rows = np.flatnonzero(tail.sum(axis=1) >= 2)
+    if len(inked_rows) == 0 or inked_rows[-1] - inked_rows[0] + 1 < LABEL_MIN_HEIGHT * text:
+        return None  # the edge of a label on the row above or below (a value wrapped under its label)
+    label, value = ink_centre(tail), ink_centre(row[:, split:])
+    if label is None or value is None:
+        return None
+    return (value - label) / text
+
+
+def field_traces(image: Image.Image, fields: dict[str, FieldReading],
+                 lines: Sequence[TextLine] = ()) -> list[FieldTraces]:
     """Traces of every printed value that was read and located, in contract order. Two fields read
-    from one printed value (a date that is both first issue and start) are one value, measured once."""
+    from one printed value (a date that is both first issue and start) are one value, measured once.
+    `lines`, the engine's, show which way the card's rows run (`reading_direction`) and how tall its
+    print is; without them no value's row offset is measured."""
     rgb = np.asarray(image.convert("RGB"))
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    direction = reading_direction(lines)
+    text = float(np.median([line.height for line in lines])) if lines else 0.0
     measured: dict[Box, FieldTraces] = {}
     for name in CONTRACT_FIELDS:
         reading = fields.get(name)
         if reading is not None and reading.box is not None and reading.value and reading.box not in measured:
-            measured[reading.box] = measure(rgb, name, reading.box)
+            offset = row_offset(gray, reading.box, direction, text) if text >= MIN_TEXT else None
+            measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset)
     return list(measured.values())

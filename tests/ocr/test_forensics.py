@@ -7,10 +7,11 @@ from dataclasses import replace
 from math import dist
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from ocr.forensics import field_traces, measure
-from ocr.types import Box, FieldReading
+from ocr.types import Box, FieldReading, TextLine
 from samples.fonts import font, pick_face
 from verification.rules.tampering import SUSPECT_SCORE, UNITS
 
@@ -116,3 +117,57 @@ def test_a_one_character_value_has_no_hue():
     left, top, right, bottom = pen.textbbox((40, 40), "男", font=face)
     traces = measure(np.asarray(image), "sex", Box(left, top, right - left, bottom - top))
     assert traces.ink_contrast is not None and traces.ink_colour is None
+
+
+LABELS = {"name": "姓名:", "number": "证号:", "category": "作业类别:", "valid_until": "有效期至:"}
+SIZE = 30
+
+
+def labelled_card(dropped: str | None = None) -> tuple[Image.Image, dict[str, FieldReading], list[TextLine]]:
+    """Labels in a column and values beside them on the same lines; `dropped` printed a fifth of a
+    text height below its label's line, as a retyped value lands."""
+    image = Image.new("RGB", (760, 420), (238, 236, 228))
+    pen = ImageDraw.Draw(image)
+    face = font(pick_face(random.Random(3), "value"), SIZE)
+    fields, lines = {}, []
+    for row, (name, label) in enumerate(LABELS.items()):
+        y = 60 + 90 * row
+        pen.text((40, y), label, font=face, fill=(20, 20, 20), anchor="lm")
+        value_y = y + (0.2 * SIZE if name == dropped else 0)
+        pen.text((240, value_y), VALUES[name], font=face, fill=(20, 20, 20), anchor="lm")
+        left, top, right, bottom = pen.textbbox((240, value_y), VALUES[name], font=face, anchor="lm")
+        box = Box(left, top, right - left, bottom - top)
+        fields[name] = FieldReading(VALUES[name], VALUES[name], 0.99, box)
+        lines.append(TextLine(label + VALUES[name], 0.99, Box(40, top, right - 40, bottom - top)))
+    return image, fields, lines
+
+
+def turned_over(image: Image.Image, fields: dict[str, FieldReading], lines: list[TextLine]):
+    """The card photographed upside down: boxes in the turned image's pixels, lines with quads in
+    the order their text reads (from the image's bottom right)."""
+    width, height = image.size
+
+    def turned(box: Box) -> Box:
+        return Box(width - box.x - box.w, height - box.y - box.h, box.w, box.h)
+
+    def quad(box: Box):
+        right, bottom = width - box.x, height - box.y
+        return ((right, bottom), (right - box.w, bottom), (right - box.w, bottom - box.h), (right, bottom - box.h))
+
+    return (image.rotate(180),
+            {name: replace(field, box=turned(field.box)) for name, field in fields.items()},
+            [replace(line, box=turned(line.box), quad=quad(line.box)) for line in lines])
+
+
+def test_a_value_off_its_labels_line_measures_apart_upright_or_upside_down():
+    image, fields, lines = labelled_card(dropped="number")
+    for card in ((image, fields, lines), turned_over(image, fields, lines)):
+        offsets = {t.field: t.row_offset for t in field_traces(*card)}
+        others = [offsets[name] for name in LABELS if name != "number"]
+        assert max(others) - min(others) < 0.08  # CJK and digits sit a little differently
+        assert offsets["number"] - max(others) == pytest.approx(0.2 * SIZE / lines[0].height, abs=0.06)
+
+
+def test_without_the_engines_lines_no_row_offset_is_measured():
+    image, fields, _ = labelled_card()
+    assert all(t.row_offset is None for t in field_traces(image, fields))

@@ -10,7 +10,7 @@ from helpers import context, genuine
 from ocr.forensics import FieldTraces
 from ocr.layout import ObservedLayout
 from ocr.types import Box
-from verification.rules.tampering import HUE_SPREAD, SUSPECT_SCORE, UNITS, check_tampering
+from verification.rules.tampering import HUE_SPREAD, ROW_SPREAD, SUSPECT_SCORE, UNITS, check_tampering
 from verification.verify import verify
 
 NAMES = ("number", "name", "category", "item", "valid_until")
@@ -160,3 +160,29 @@ def test_a_quarter_turned_photo_weighs_text_height_by_the_boxes_short_side():
     upright = traces(number=faint)
     turned = tuple(replace(t, box=Box(60 * i, 100, 30, 100 + 50 * i)) for i, t in enumerate(upright))
     assert flagged(turned) == ["number"]
+
+
+ROW_UNIT = UNITS["row_offset_residual"]
+
+
+def test_a_value_off_its_labels_line_is_flagged():
+    """A retyped value seldom lands on the line its label is printed on, while the printer set every
+    other value alike on its label's line."""
+    level = {name: {"row_offset": 0.02 * (i % 2)} for i, name in enumerate(NAMES)}
+    found = tampering(traces(**{**level, "number": {"row_offset": (SUSPECT_SCORE + 0.5) * ROW_UNIT}}))
+    assert [f.evidence["field"] for f in found] == ["number"]
+    assert "off the line" in found[0].message
+    assert found[0].evidence["row_offset_residual"] == pytest.approx((SUSPECT_SCORE + 0.5) * ROW_UNIT, abs=0.03)
+    assert tampering(traces(**{**level, "number": {"row_offset": (SUSPECT_SCORE - 0.5) * ROW_UNIT}})) == []
+
+
+def test_a_value_off_its_line_by_no_more_than_the_others_scatter_is_not_flagged():
+    """A curled card or a lens bends the rows: every value sits off its label's line a little, and one
+    must stand further off than ROW_SPREAD times their scatter."""
+    off = (SUSPECT_SCORE + 0.5) * ROW_UNIT
+    scatter = off / ROW_SPREAD / SUSPECT_SCORE * 1.5
+    bent = {"name": {"row_offset": scatter}, "category": {"row_offset": -scatter},
+            "item": {"row_offset": scatter}, "valid_until": {"row_offset": -scatter}}
+    assert tampering(traces(**bent, number={"row_offset": off})) == []
+    level = {name: {"row_offset": 0.0} for name in bent}
+    assert flagged(traces(**level, number={"row_offset": off})) == ["number"]

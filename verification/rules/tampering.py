@@ -1,20 +1,23 @@
 """TAMPERING: a value whose print or paper stands apart from the rest of the card (`ocr.forensics`).
 
 A pasted patch with retyped characters shows as ink fainter than the card's other values, ink of
-another hue (the forger's printer is not the authority's), or paper of another colour than the ring
-around it. Each value is compared with the card's own other values, so lighting, paper tint and
-capture damage that touch the whole card cancel out, and with its nearest values, so shade that falls
-across one part of a photo does too.
+another hue (the forger's printer is not the authority's), paper of another colour than the ring
+around it, or text off the line its label is printed on. Each value is compared with the card's own
+other values, so lighting, paper tint and capture damage that touch the whole card cancel out, and
+with its nearest values, so shade that falls across one part of a photo does too.
 
 A paste seldom stands far apart in one measurement: the forger matches the paper and the ink roughly.
 It stands a little apart in several at once, where a genuine value that departs in one (a long
 category printed small and faint, a JPEG's ringing around its print) is alike in the others. So each
 departure is counted in units of how far genuine values depart (UNITS) and a value is flagged when
-its units add up to SUSPECT_SCORE. The units are about the 99th percentile of each departure over
-432 dev genuine cards (three seeds of scans, phone photos and low-resolution copies, and one set saved
-again as JPEG at quality 25); the score sits just above the highest any of 1008 dev genuine cards
-reached (3.24, a long category printed small), capture damage included. A single departure of
-SUSPECT_SCORE units is flagged alone: ink contrast at half the others', hue 8.6 ΔE apart.
+its units add up to SUSPECT_SCORE. The ink and paper units are about the 99th percentile of each
+departure over 432 dev genuine cards (three seeds of scans, phone photos and low-resolution copies,
+and one set saved again as JPEG at quality 25); the row unit is smaller (the 93rd percentile over
+755 dev genuine cards) because it grows with the card's own scatter (ROW_SPREAD). The score sits
+above the highest any of those 755 cards reached, capture damage included (3.37: an ID on a card
+saved again as JPEG at quality 25, its paper shifted by the ringing). A single departure of
+SUSPECT_SCORE units is flagged alone: ink contrast at 42% of the others', hue 9.4 ΔE apart, text
+0.22 text heights off its label's line on a card whose rows are true.
 
 Values under a seal are not judged (the seal's pink halo is not a patch, and its strokes, masked out
 of the value's ink, leave the print fainter), nor does a sealed value's hue count among the peers'.
@@ -30,10 +33,11 @@ from ocr.types import Box
 from verification.findings import Finding, finding
 from verification.reading import CardReading, CheckContext
 
-UNITS = {"ink_contrast_ratio": 0.16, "ink_hue_distance": 2.6, "paper_shift_excess": 1.7}
+UNITS = {"ink_contrast_ratio": 0.16, "ink_hue_distance": 2.6, "paper_shift_excess": 1.7, "row_offset_residual": 0.06}
 """One unit of each departure: ink contrast 0.16 below the others' (as a share of theirs), ink hue
-2.6 ΔE (CIELAB a*b*) from theirs, paper 1.7 ΔE further from its ring than theirs."""
-SUSPECT_SCORE = 3.3
+2.6 ΔE (CIELAB a*b*) from theirs, paper 1.7 ΔE further from its ring than theirs, the value 0.06 text
+heights further off the line its label is on than the others sit on theirs (their median)."""
+SUSPECT_SCORE = 3.6
 """A value whose departures add up to this many units is flagged."""
 HUE_SPREAD = 2.0
 """The hue unit grows to this many times the others' own median distance from their centre:
@@ -48,11 +52,15 @@ TALLER = 1.2
 """Ink contrast is compared only with values whose text is at most this many times as tall: small
 print blurs fainter than large in a low-resolution copy, so larger print is no baseline for faintness
 (a card that prints its dates small would look pasted over), while smaller print is a fair one."""
+ROW_SPREAD = 2.5
+"""The row-offset unit grows to this many times the others' median residual: a curled card or a
+lens's distortion bends its rows, and one value must sit off its line by more than the others do."""
 
 ODDITIES = {
     "ink_contrast_ratio": "ink is fainter than the other values'",
     "ink_hue_distance": "ink is of another hue than the other values'",
     "paper_shift_excess": "paper differs from the card around it",
+    "row_offset_residual": "text sits off the line its label is printed on",
 }
 """What each departure in a finding's evidence says about the value, for its message."""
 
@@ -78,6 +86,18 @@ def nearest(box: Box, peers: list[FieldTraces]) -> list[FieldTraces]:
     distances = [distance(box, p.box) for p in peers]
     closest = min(distances)
     return [p for p, d in zip(peers, distances, strict=True) if d <= closest * NEAR_TIE]
+
+
+def row_departure(traces: FieldTraces, peers: list[FieldTraces]) -> tuple[float, float] | None:
+    """(text heights, units) a value sits off the line its label is on, beyond the peers' median: the
+    unit grown to ROW_SPREAD times the peers' own median distance from their median."""
+    placed = [p.row_offset for p in peers if p.row_offset is not None]
+    if traces.row_offset is None or len(placed) < MIN_PEERS:
+        return None
+    centre = median(placed)
+    residual = abs(traces.row_offset - centre)
+    spread = median(abs(p - centre) for p in placed)
+    return round(residual, 2), residual / max(UNITS["row_offset_residual"], ROW_SPREAD * spread)
 
 
 def departures(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Box]) -> dict[str, tuple[float, float]]:
@@ -109,6 +129,9 @@ def departures(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Bo
         local = min(traces.paper_shift - p.paper_shift for p in nearest(traces.box, papered))
         if min(excess, local) > 0:
             found["paper_shift_excess"] = (round(excess, 2), min(excess, local) / UNITS["paper_shift_excess"])
+    row = row_departure(traces, peers)
+    if row is not None and row[1] > 0:
+        found["row_offset_residual"] = row
     return found
 
 
