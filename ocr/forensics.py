@@ -14,8 +14,8 @@ box's sides, and a paper shift measured against a plane fitted to the ring (to c
 gradients) — none kept a pasted number apart from genuine values at a false-alarm rate near 1%. Nor
 did, on 324 genuine cards and 24 pasted numbers: the text height (a box stands alone in size on a
 tilted photo's long lines as often as after a paste), the value's offset from its label's row as
-the reader's boxes place them (the row offset kept here is measured on the print itself, the card
-turned upright by the engine's reading direction), or the shapes of its digits set against the same
+the reader's boxes place them (the row offset kept here is measured on the print itself, each row
+turned upright by the direction of the engine's lines around it), or the shapes of its digits set against the same
 digits on the card's other lines (the reader's level line crops, cut per character: pasted numbers
 in another face correlated 0.71–0.96 with the others, but a rule catching 4 of the 10 that could be
 cut flagged 6 genuine cards, phone and low-resolution digits varying as much). Stroke width added
@@ -64,6 +64,9 @@ ROW_BAND = 0.15
 """A row is measured over its text height and this many text heights above and below."""
 LABEL_MIN_HEIGHT = 0.6
 """Label print spanning fewer text heights than this in the band is another row's edge, not a label."""
+NEIGHBOURHOOD = 12
+"""Lines whose centres lie within this many text heights of a value's show which way its row runs:
+fewer leave one short line's wobble to decide; the whole card misses a slanted photo's perspective."""
 MIN_TEXT = 6
 """Print fewer pixels high than this gives no row offset: a pixel is a large share of it."""
 
@@ -175,12 +178,18 @@ def ink_centre(ink: np.ndarray) -> float | None:
     return float((rows * np.arange(len(rows))).sum() / rows.sum())
 
 
-def reading_direction(lines: Sequence[TextLine]) -> float:
-    """The direction (degrees, image axes: y down) in which the card's lines read: the sum of their
-    quads' top edges, so a tilted or upside-down photo is turned upright. 0 when the engine read
-    the image as it stands (its lines carry no quads)."""
-    dx = sum(line.quad[1][0] - line.quad[0][0] for line in lines if line.quad)
-    dy = sum(line.quad[1][1] - line.quad[0][1] for line in lines if line.quad)
+def value_direction(box: Box, lines: Sequence[TextLine], text: float) -> float:
+    """The direction (degrees, image axes: y down) the value in `box` reads in: the sum of the top
+    edges of the engine's lines around it (within NEIGHBOURHOOD text heights), so long lines weigh
+    most and the photo's perspective where the value is counts (rows at the top of a card
+    photographed at a slant run otherwise than those at its foot). 0 where no line has a quad: the
+    engine read the image as it stands."""
+    reach = NEIGHBOURHOOD * text
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    near = [line.quad for line in lines if line.quad
+            and math.hypot(line.box.x + line.box.w / 2 - cx, line.box.y + line.box.h / 2 - cy) <= reach]
+    dx = sum(quad[1][0] - quad[0][0] for quad in near)
+    dy = sum(quad[1][1] - quad[0][1] for quad in near)
     return math.degrees(math.atan2(dy, dx)) if dx or dy else 0.0
 
 
@@ -217,7 +226,7 @@ def upright_ink(gray: np.ndarray, pivot: tuple[float, float], direction: float, 
 
 def row_offset(gray: np.ndarray, box: Box, direction: float, text: float) -> float | None:
     """The value in `box` against the end of its label before it on its row, read upright
-    (`direction`: `reading_direction`) on rows `text` pixels high: see `FieldTraces.row_offset`.
+    (`direction`: `value_direction`) on rows `text` pixels high: see `FieldTraces.row_offset`.
     None for a value with no label before it on its row."""
     located = line_start(box, direction, text)
     if located is None:
@@ -256,16 +265,16 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
                  lines: Sequence[TextLine] = ()) -> list[FieldTraces]:
     """Traces of every printed value that was read and located, in contract order. Two fields read
     from one printed value (a date that is both first issue and start) are one value, measured once.
-    `lines`, the engine's, show which way the card's rows run (`reading_direction`) and how tall its
+    `lines`, the engine's, show which way each value's row runs (`value_direction`) and how tall the
     print is; without them no value's row offset is measured."""
     rgb = np.asarray(image.convert("RGB"))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    direction = reading_direction(lines)
     text = float(np.median([line.height for line in lines])) if lines else 0.0
     measured: dict[Box, FieldTraces] = {}
     for name in CONTRACT_FIELDS:
         reading = fields.get(name)
         if reading is not None and reading.box is not None and reading.value and reading.box not in measured:
-            offset = row_offset(gray, reading.box, direction, text) if text >= MIN_TEXT else None
+            offset = (row_offset(gray, reading.box, value_direction(reading.box, lines, text), text)
+                      if text >= MIN_TEXT else None)
             measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset)
     return list(measured.values())

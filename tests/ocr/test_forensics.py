@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 from math import dist
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from ocr.forensics import field_traces, measure
+from ocr.forensics import field_traces, measure, value_direction
 from ocr.types import Box, FieldReading, TextLine
 from samples.fonts import font, pick_face
 from verification.rules.tampering import SUSPECT_SCORE, UNITS
@@ -171,3 +172,21 @@ def test_a_value_off_its_labels_line_measures_apart_upright_or_upside_down():
 def test_without_the_engines_lines_no_row_offset_is_measured():
     image, fields, _ = labelled_card()
     assert all(t.row_offset is None for t in field_traces(image, fields))
+
+
+def test_a_values_row_runs_the_way_the_lines_around_it_do():
+    """A card photographed at a slant: rows at its top run otherwise than rows at its foot, and a
+    value's row offset is measured along the rows near it, long lines weighing most."""
+    def line(x: float, y: float, length: float, degrees: float) -> TextLine:
+        dx, dy = length * math.cos(math.radians(degrees)), length * math.sin(math.radians(degrees))
+        box = Box(round(min(x, x + dx)), round(min(y, y + dy)), round(abs(dx)) + 1, round(abs(dy)) + 20)
+        return TextLine("行", 0.99, box, quad=((x, y), (x + dx, y + dy), (x + dx, y + dy + 20), (x, y + dy + 20)))
+
+    top = [line(100, 100, 400, 8.0), line(100, 140, 120, 2.0)]
+    foot = [line(100, 900, 600, 0.0), line(100, 940, 600, 0.0)]
+    value = Box(300, 110, 150, 40)
+    assert value_direction(value, [*top, *foot], text=20) == pytest.approx(
+        math.degrees(math.atan2(400 * math.sin(math.radians(8)) + 120 * math.sin(math.radians(2)),
+                                400 * math.cos(math.radians(8)) + 120 * math.cos(math.radians(2)))))
+    assert value_direction(Box(300, 910, 150, 40), [*top, *foot], text=20) == pytest.approx(0.0)
+    assert value_direction(value, [TextLine("行", 0.99, Box(100, 100, 400, 20))], text=20) == 0.0
