@@ -67,6 +67,8 @@ LABEL_MIN_HEIGHT = 0.6
 NEIGHBOURHOOD = 12
 """Lines whose centres lie within this many text heights of a value's show which way its row runs:
 fewer leave one short line's wobble to decide; the whole card misses a slanted photo's perspective."""
+PRINT_DARKNESS = 60
+"""Grey levels darker than the paper that count as print where a label's end and height are sought."""
 MIN_TEXT = 6
 """Print fewer pixels high than this gives no row offset: a pixel is a large share of it."""
 
@@ -170,10 +172,12 @@ def ink_colour(lab: np.ndarray, sealed: np.ndarray) -> tuple[float, float] | Non
     return float(a), float(b)
 
 
-def ink_centre(ink: np.ndarray) -> float | None:
-    """The mean row of the ink in a boolean H×W mask, or None with too little ink to tell."""
-    rows = ink.sum(axis=1).astype(np.float64)
-    if rows.sum() < MIN_PIXELS / 2:
+def ink_centre(darkness: np.ndarray) -> float | None:
+    """The mean row of the print in an H×W darkness map (`upright_darkness`), each pixel weighed by
+    how dark it is: blur spreads a stroke but keeps its centre, where a threshold keeps only the
+    darkest cores of thin strokes. None with too little print to tell."""
+    rows = darkness.sum(axis=1, dtype=np.float64)
+    if rows.sum() < PRINT_DARKNESS * MIN_PIXELS / 2:
         return None
     return float((rows * np.arange(len(rows))).sum() / rows.sum())
 
@@ -204,11 +208,12 @@ def line_start(box: Box, direction: float, text: float) -> tuple[tuple[float, fl
     return (box.x + box.w / 2 - length / 2 * cos, box.y + box.h / 2 - length / 2 * sin), length
 
 
-def upright_ink(gray: np.ndarray, pivot: tuple[float, float], direction: float, left: float, right: float,
-                rise: float) -> tuple[np.ndarray, tuple[float, float]] | None:
+def upright_darkness(gray: np.ndarray, pivot: tuple[float, float], direction: float, left: float, right: float,
+                     rise: float) -> tuple[np.ndarray, tuple[float, float]] | None:
     """The print around `pivot` (image pixels) turned to read left to right, from `left` pixels before
-    it to `right` after and `rise` above and below, as a boolean ink mask, with the pivot's place in
-    it; None where that runs off the image."""
+    it to `right` after and `rise` above and below, as how many grey levels each pixel is darker than
+    the paper (the region's 90th percentile), with the pivot's place in it; None where that runs off
+    the image."""
     radius = max(left, right) + rise
     height, width = gray.shape
     x0, y0 = max(0, round(pivot[0] - radius)), max(0, round(pivot[1] - radius))
@@ -221,7 +226,8 @@ def upright_ink(gray: np.ndarray, pivot: tuple[float, float], direction: float, 
                             borderMode=cv2.BORDER_REPLICATE)
     first = max(0, round(centre[0] - left))
     turned = turned[:, first:round(centre[0] + right)]
-    return turned < otsu_level(turned), (centre[0] - first, centre[1])
+    darkness = np.clip(np.percentile(turned, 90) - turned.astype(np.float32), 0, None)
+    return darkness, (centre[0] - first, centre[1])
 
 
 def row_offset(gray: np.ndarray, box: Box, direction: float, text: float) -> float | None:
@@ -233,26 +239,26 @@ def row_offset(gray: np.ndarray, box: Box, direction: float, text: float) -> flo
         return None
     start, length = located
     band = (0.5 + ROW_BAND) * text
-    upright = upright_ink(gray, start, direction, LABEL_REACH * text, min(length, VALUE_HEAD * text), 2 * band)
+    upright = upright_darkness(gray, start, direction, LABEL_REACH * text, min(length, VALUE_HEAD * text), 2 * band)
     if upright is None:
         return None
-    ink, (split_at, middle) = upright
+    darkness, (split_at, middle) = upright
     split, label_end = round(split_at), round(split_at - 0.1 * text)
     if label_end < text:
         return None
     # The band follows the value's own print: a box that took in part of the next line is off centre.
     for _ in range(2):
         top = max(0, round(middle - band))
-        value = ink_centre(ink[top:round(middle + band), split:])
+        value = ink_centre(darkness[top:round(middle + band), split:])
         if value is None:
             return None
         middle = top + value
-    row = ink[max(0, round(middle - band)):round(middle + band)]
-    printed = np.flatnonzero(row[:, :label_end].sum(axis=0) >= 2)
+    row = darkness[max(0, round(middle - band)):round(middle + band)]
+    printed = np.flatnonzero((row[:, :label_end] >= PRINT_DARKNESS).sum(axis=0) >= 2)
     if len(printed) == 0:
         return None
     tail = row[:, max(0, round(printed[-1] + 1 - LABEL_TAIL * text)):printed[-1] + 1]
-    inked_rows = np.flatnonzero(tail.sum(axis=1) >= 2)
+    inked_rows = np.flatnonzero((tail >= PRINT_DARKNESS).sum(axis=1) >= 2)
     if len(inked_rows) == 0 or inked_rows[-1] - inked_rows[0] + 1 < LABEL_MIN_HEIGHT * text:
         return None  # the edge of a label on the row above or below (a value wrapped under its label)
     label, value = ink_centre(tail), ink_centre(row[:, split:])
