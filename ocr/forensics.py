@@ -15,8 +15,8 @@ gradients) — none kept a pasted number apart from genuine values at a false-al
 did, on 324 genuine cards and 24 pasted numbers: the text height (a box stands alone in size on a
 tilted photo's long lines as often as after a paste), the value's offset from its label's row as
 the reader's boxes place them (the row offset kept here is measured on the print itself, each row
-turned upright by the direction of the engine's lines around it), or the shapes of its digits set against the same
-digits on the card's other lines (the reader's level line crops, cut per character: pasted numbers
+turned upright by the direction of the engine's lines around it), or the shapes of its digits set
+against the same digits on the card's other lines (the reader's level line crops, cut per character: pasted numbers
 in another face correlated 0.71–0.96 with the others, but a rule catching 4 of the 10 that could be
 cut flagged 6 genuine cards, phone and low-resolution digits varying as much). Stroke width added
 as a fourth departure to the rule's sum caught fewer (the score needed to spare genuine cards rose
@@ -54,8 +54,8 @@ label character caught in the box would outvote the value's own."""
 MIN_PIXELS = 40
 """Fewer paper or ink pixels than this leave a measurement undecided (None)."""
 LABEL_REACH = 8.0
-"""How far left of a value, in text heights, its label's end is looked for: labels set in a justified
-column end well before their values."""
+"""How far before a value (to its left, read upright), in text heights, its label's end is looked
+for: labels set in a justified column end well before their values."""
 LABEL_TAIL = 2.0
 """The label's last this many text heights give its height on the row."""
 VALUE_HEAD = 2.5
@@ -86,8 +86,8 @@ class FieldTraces:
     ink_colour: tuple[float, float] | None = None
     """The hue of the value's ink: CIELAB (a*, b*) of its darkest ink pixels (CORE_SHARE)."""
     row_offset: float | None = None
-    """How far the value's ink centre sits below its label's along the card's row, in the card's text
-    heights: a retyped value seldom lands on the line its label is on."""
+    """How far the value's print centre (`ink_centre`) sits below its label's along the card's row, in
+    the card's text heights: a retyped value seldom lands on the line its label is on."""
 
 
 def grown(box: Box, by: float, width: int, height: int) -> tuple[int, int, int, int]:
