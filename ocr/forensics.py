@@ -1,36 +1,39 @@
-"""Stage: measurements of each value field's print and paper, for the tampering rule to compare.
+"""Stage: measurements of each value field's print and paper, for the tampering and number rules.
 
 A forger who changes a value pastes a patch of paper over it and types the new value in: the patch's
 tint and grain differ from the card around it (the security background stops at its edge), and the new
-characters rarely match the printer's ink, in darkness or in hue, nor land on the line the printer
-set them on. Each value's paper is measured against a ring outside its box, its ink against its
-paper, its ink's hue, and its height on its row against its label's, as figures the rule compares
-with the card's other values (`verification.rules.tampering`). Measurements are taken at a
+characters rarely match the printer's ink, in darkness or in hue, nor land on the line the printer set
+them on. Each value's paper is measured against a ring outside its box, its ink against its paper, its
+ink's hue, and its height on its row against its label's, as figures the rule compares with the card's
+other values (`verification.rules.tampering`). A code's print (证号, the ID number) is also cut into one
+glyph per character read and each glyph's width kept: a letter typed for a digit (O for 0) is read as
+that digit but printed as another glyph (`verification.rules.numbers`). Measurements are taken at a
 fixed text height so scans, photos and low-resolution copies give comparable figures. Stroke width and
 the paper's fine pattern were tried too and dropped: on the dev cards they varied as much between
 genuine values as after a paste. So were, on 24 pasted numbers against 108 genuine cards: the paper's
-noise residual, band-pass and oriented (structure-tensor) texture energy, straight steps along the
-box's sides, and a paper shift measured against a plane fitted to the ring (to cancel lighting
-gradients) — none kept a pasted number apart from genuine values at a false-alarm rate near 1%. Nor
-did, on 324 genuine cards and 24 pasted numbers: the text height (a box stands alone in size on a
-tilted photo's long lines as often as after a paste), the value's offset from its label's row as
-the reader's boxes place them (the row offset kept here is measured on the print itself, each row
-turned upright by the direction of the engine's lines around it), or the shapes of its digits set
-against the same digits on the card's other lines (the reader's level line crops, cut per character: pasted numbers
-in another face correlated 0.71–0.96 with the others, but a rule catching 4 of the 10 that could be
-cut flagged 6 genuine cards, phone and low-resolution digits varying as much). Stroke width added
-as a fourth departure to the rule's sum caught fewer (the score needed to spare genuine cards rose
-more than the pastes' did). A card saved again as JPEG at quality 25
-shifts the paper beside print by up to 5 ΔE (ringing); masking more print (up to 13 px at the fixed
-text height) or comparing chroma only did not spare those cards without losing pastes, so the rule's
-units take that damage in.
+noise residual, band-pass and oriented (structure-tensor) texture energy, straight steps along the box's
+sides, and a paper shift measured against a plane fitted to the ring (to cancel lighting gradients) —
+none kept a pasted number apart from genuine values at a false-alarm rate near 1%. Nor did, on 324
+genuine cards and 24 pasted numbers: the text height (a box stands alone in size on a tilted photo's
+long lines as often as after a paste), the value's offset from its label's row as the reader's boxes
+place them (the row offset kept here is measured on the print itself, each row turned upright by the
+direction of the engine's lines around it), or the shapes of its digits set against the same digits on
+the card's other lines (the reader's level line crops, cut per character: pasted numbers in another face
+correlated 0.71–0.96 with the others, but a rule catching 4 of the 10 that could be cut flagged 6
+genuine cards, phone and low-resolution digits varying as much). Stroke width added as a fourth
+departure to the rule's sum caught fewer (the score needed to spare genuine cards rose more than the
+pastes' did). A card saved again as JPEG at quality 25 shifts the paper beside print by up to 5 ΔE
+(ringing); masking more print (up to 13 px at the fixed text height) or comparing chroma only did not
+spare those cards without losing pastes, so the rule's units take that damage in.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -71,6 +74,28 @@ PRINT_DARKNESS = 60
 """Grey levels darker than the paper that count as print where a label's end and height are sought."""
 MIN_TEXT = 6
 """Print fewer pixels high than this gives no row offset: a pixel is a large share of it."""
+CODE_FIELDS = ("number", "id_number")
+"""Values whose characters are cut apart and measured (`glyph_widths`): a retyped digit hides there."""
+GLYPH_TEXT = 48
+"""Pixels a code's text height is scaled to before it is cut into characters."""
+GLYPH_BODY = 0.25
+"""Print at least this many text heights tall is a character's body; shorter pieces are specks or
+a colon, unless they lie within GLYPH_TOUCH of a body (a serif the threshold cut off its stroke)."""
+GLYPH_TOUCH = 0.04
+"""A piece this close to a body's columns (text heights) belongs to that character."""
+GLYPH_MARGIN = 0.3
+"""A code's line is looked at this many text heights before and after its box, so an end glyph is whole."""
+GLYPH_BAND = 0.65
+"""Half the height, in text heights, of the band a code is cut in, around its print's centre: its
+characters whole and little of the rows above and below."""
+GLYPH_REACH = 1.2
+"""Rows looked at above and below a code's line middle, in text heights: room for its band wherever
+the print's centre lies within ROW_BAND of the band."""
+GLYPH_MAX_WIDTH = 0.75
+"""A cut wider than this many text heights is two characters run together: no widths."""
+GLYPH_PITCH = (0.75, 1.25)
+"""Digits stand at one pitch: two neighbouring digits' centres closer or further apart than these
+shares of the code's median step mean a character fell apart or the cut is out of step with the text."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +113,11 @@ class FieldTraces:
     row_offset: float | None = None
     """How far the value's print centre (`ink_centre`) sits below its label's along the card's row, in
     the card's text heights: a retyped value seldom lands on the line its label is on."""
+    glyphs: tuple[tuple[str, float], ...] = ()
+    """Each character of a code's (CODE_FIELDS) letters and digits with the width of its print in
+    the card's text heights: one printed character is one glyph, so a letter typed for a digit (O for
+    0) stands apart from the same digit elsewhere in the code even where the reader took it for that
+    digit. Empty where the print could not be cut into as many characters as were read."""
 
 
 def grown(box: Box, by: float, width: int, height: int) -> tuple[int, int, int, int]:
@@ -267,6 +297,82 @@ def row_offset(gray: np.ndarray, box: Box, direction: float, text: float) -> flo
     return (value - label) / text
 
 
+def glyph_columns(darkness: np.ndarray, text: float) -> list[tuple[int, int]]:
+    """The column spans, left to right, of the characters in a band of print `text` pixels high
+    (`upright_darkness`): print at Otsu's level (at least PRINT_DARKNESS), cut where no column
+    holds a character's body or a piece touching one (GLYPH_BODY, GLYPH_TOUCH)."""
+    level = max(PRINT_DARKNESS, otsu_level(np.clip(darkness, 0, 255)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((darkness >= level).astype(np.uint8), connectivity=8)
+    spans = [(stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH],
+              stats[i, cv2.CC_STAT_HEIGHT] >= GLYPH_BODY * text) for i in range(1, count)]
+    body = np.zeros(darkness.shape[1] + 1, dtype=bool)
+    for left, right, is_body in spans:
+        body[left:right] |= is_body
+    touch = round(GLYPH_TOUCH * text)
+    near = np.convolve(body, np.ones(2 * touch + 1), mode="same") > 0
+    inked = np.zeros_like(body)
+    for left, right, is_body in spans:
+        if is_body or near[left:right].any():
+            inked[left:right] = True
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], inked))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def glyph_spans(gray: np.ndarray, box: Box, direction: float, text: float, count: int,
+                prefixed: bool = False) -> list[tuple[float, float]] | None:
+    """Where the last `count` characters printed in `box` begin and end, in text heights, read upright
+    (`direction`) on rows `text` pixels high; None where the print cannot be cut into exactly that
+    many characters (more, when the code is `prefixed`: a CJK character before it may fall apart
+    into several) or two ran together. The line is scaled to GLYPH_TEXT pixels a text height so
+    low-resolution print is cut as finely as a scan's."""
+    located = line_start(box, direction, text)
+    if located is None:
+        return None
+    start, length = located
+    margin, half = GLYPH_MARGIN * text, GLYPH_BAND * text
+    upright = upright_darkness(gray, start, direction, margin, length + margin, GLYPH_REACH * text)
+    if upright is None:
+        return None
+    darkness, (_, middle) = upright
+    top = max(0, round(middle - half - ROW_BAND * text))
+    centre = ink_centre(darkness[top:round(middle + half + ROW_BAND * text)])
+    if centre is None:
+        return None
+    top = max(0, round(top + centre - half))
+    band = darkness[top:round(top + 2 * half)]
+    scale = GLYPH_TEXT / text
+    band = cv2.resize(band, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    spans = glyph_columns(band, GLYPH_TEXT)
+    as_read = len(spans) > count if prefixed else len(spans) == count
+    if not as_read:
+        return None
+    kept = [(left / GLYPH_TEXT, right / GLYPH_TEXT) for left, right in spans[-count:]]
+    if max(right - left for left, right in kept) > GLYPH_MAX_WIDTH:
+        return None
+    return kept
+
+
+def code_glyphs(gray: np.ndarray, reading: FieldReading, direction: float,
+                text: float) -> tuple[tuple[str, float], ...]:
+    """The code's trailing letters and digits (a province abbreviation before them is left out) with
+    their widths (see `FieldTraces.glyphs`); none where neighbouring digits do not stand at one pitch
+    (GLYPH_PITCH): the cut is out of step with the characters read."""
+    found = re.search(r"[0-9A-Za-z]+$", reading.value or "")
+    if found is None or reading.box is None:
+        return ()
+    code = found.group()
+    spans = glyph_spans(gray, reading.box, direction, text, len(code), prefixed=found.start() > 0)
+    if spans is None:
+        return ()
+    centres = [(left + right) / 2 for left, right in spans]
+    steps = [b - a for (a, b), pair in zip(pairwise(centres), pairwise(code), strict=True)
+             if pair[0].isdigit() and pair[1].isdigit()]
+    pitch = float(np.median(steps)) if steps else 0.0
+    if not all(GLYPH_PITCH[0] * pitch <= step <= GLYPH_PITCH[1] * pitch for step in steps):
+        return ()
+    return tuple((char, right - left) for char, (left, right) in zip(code, spans, strict=True))
+
+
 def field_traces(image: Image.Image, fields: dict[str, FieldReading],
                  lines: Sequence[TextLine] = ()) -> list[FieldTraces]:
     """Traces of every printed value that was read and located, in contract order. Two fields read
@@ -280,7 +386,8 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
     for name in CONTRACT_FIELDS:
         reading = fields.get(name)
         if reading is not None and reading.box is not None and reading.value and reading.box not in measured:
-            offset = (row_offset(gray, reading.box, value_direction(reading.box, lines, text), text)
-                      if text >= MIN_TEXT else None)
-            measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset)
+            direction = value_direction(reading.box, lines, text)
+            offset = row_offset(gray, reading.box, direction, text) if text >= MIN_TEXT else None
+            glyphs = code_glyphs(gray, reading, direction, text) if name in CODE_FIELDS and text >= MIN_TEXT else ()
+            measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset, glyphs=glyphs)
     return list(measured.values())

@@ -31,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     legibility.check_fields_legible,
     numbers.check_number_pattern,
     numbers.check_id_number,
+    numbers.check_glyph_widths,
     numbers.check_sex_parity,
     numbers.check_age_at_first_issue,
     numbers.check_number_parts,

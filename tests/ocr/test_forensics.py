@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from ocr.forensics import field_traces, measure, value_direction
+from ocr.forensics import GLYPH_MAX_WIDTH, field_traces, measure, value_direction
 from ocr.types import Box, FieldReading, TextLine
-from samples.fonts import font, pick_face
+from samples.fonts import font, installed_faces, pick_face
+from verification.rules.numbers import ODD_GLYPH, odd_glyphs
 from verification.rules.tampering import SUSPECT_SCORE, UNITS
 
 VALUES = {"name": "张三丰", "number": "T11010519491231002X", "category": "电工作业", "valid_until": "2028-02-29"}
@@ -190,3 +191,55 @@ def test_a_values_row_runs_the_way_the_lines_around_it_do():
                                 400 * math.cos(math.radians(8)) + 120 * math.cos(math.radians(2)))))
     assert value_direction(Box(300, 910, 150, 40), [*top, *foot], text=20) == pytest.approx(0.0)
     assert value_direction(value, [TextLine("行", 0.99, Box(100, 100, 400, 20))], text=20) == 0.0
+
+
+VALUE_FACES = [face for face in installed_faces() if "value" in face.roles]
+
+
+def coded_card(printed: str, face, read: str | None = None, size: int = SIZE):
+    """证号 and its label on one line, the number `printed` (the reader took it for `read`)."""
+    image = Image.new("RGB", (900, 160), (238, 236, 228))
+    pen = ImageDraw.Draw(image)
+    typeface = font(face, size)
+    pen.text((40, 80), "证号:", font=typeface, fill=(20, 20, 20), anchor="lm")
+    pen.text((200, 80), printed, font=typeface, fill=(20, 20, 20), anchor="lm")
+    left, top, right, bottom = pen.textbbox((200, 80), printed, font=typeface, anchor="lm")
+    value = read or printed
+    fields = {"number": FieldReading(value, value, 0.99, Box(left, top, right - left, bottom - top))}
+    _, line_top, _, line_bottom = pen.textbbox((40, 80), "证号:", font=typeface, anchor="lm")
+    return image, fields, [TextLine("证号:" + value, 0.99, Box(40, line_top, right - 40, line_bottom - line_top))]
+
+
+@pytest.mark.parametrize("face", VALUE_FACES, ids=lambda face: face.name)
+def test_a_codes_characters_are_cut_out_one_by_one_and_the_same_digit_measures_alike(face):
+    image, fields, lines = coded_card("T11010519491231002X", face)
+    glyphs = field_traces(image, fields, lines)[0].glyphs
+    assert "".join(char for char, _ in glyphs) == "T11010519491231002X"
+    assert all(0 < width < GLYPH_MAX_WIDTH for _, width in glyphs)
+    for digit in "019":
+        widths = [width for char, width in glyphs if char == digit]
+        assert max(widths) - min(widths) < 0.05
+    assert odd_glyphs(glyphs) == []
+
+
+@pytest.mark.parametrize("face", [face for face in VALUE_FACES if "mono" not in face.name],
+                         ids=lambda face: face.name)
+def test_a_letter_typed_for_a_digit_is_printed_unlike_that_digit(face):
+    """The reader takes the O for 0 (the code fits its form); its print is another glyph. (A
+    monospaced face sets O and 0 in one cell, alike in width: that slip is not seen there.)"""
+    image, fields, lines = coded_card("T1101O519491231002X", face, read="T11010519491231002X")
+    glyphs = field_traces(image, fields, lines)[0].glyphs
+    others = [width for place, (char, width) in enumerate(glyphs) if char == "0" and place != 5]
+    assert abs(glyphs[5][1] - float(np.median(others))) > ODD_GLYPH
+    assert [place for place, *_ in odd_glyphs(glyphs)] == [6]
+
+
+def test_print_that_cannot_be_cut_into_the_characters_read_gives_no_widths():
+    face = VALUE_FACES[0]
+    image, fields, lines = coded_card("T11010519491231002X", face, read="T1101051949123102X")  # one 0 missed
+    assert field_traces(image, fields, lines)[0].glyphs == ()
+    run_together = coded_card("T11010519491231002X", face, size=14)[0].resize((450, 80), Image.BOX)
+    fields = {"number": replace(fields["number"], value="T11010519491231002X",
+                                box=Box(*(round(v / 2) for v in fields["number"].box.as_list())))}
+    lines = [replace(lines[0], box=Box(20, fields["number"].box.y, 300, fields["number"].box.h))]
+    assert field_traces(run_together, fields, lines)[0].glyphs == ()

@@ -8,7 +8,9 @@ from datetime import date
 import pytest
 from helpers import AS_OF, GENUINE, KINDS, QR, context, genuine, make_reading
 
+from ocr.forensics import FieldTraces
 from verification.facts import DictRegister, Facts, RegisterRecord
+from verification.rules.numbers import ODD_GLYPH
 from verification.verify import contract, verify
 
 
@@ -118,6 +120,61 @@ def test_a_number_read_with_a_letter_for_a_digit_goes_to_a_human():
     [found] = [f for f in result.findings if f.code == "NUMBER_INVALID"]
     assert (found.severity, found.evidence["read"], found.evidence["expected"]) == ("warning", lettered, number.value)
     assert result.verdict == "suspect"
+
+
+def glyphs_of(code: str, wide: dict[int, float] | None = None) -> tuple[tuple[str, float], ...]:
+    """A code's characters measured as one typeface prints them (each digit alike), `wide` giving
+    other widths at some places (0-based)."""
+    return tuple((char, (wide or {}).get(place, 0.3 if char == "1" else 0.45)) for place, char in enumerate(code))
+
+
+def with_glyphs(reading, field: str, glyphs) -> object:
+    box = reading.fields.fields[field].box
+    return replace(reading, traces=(FieldTraces(field, box, 0.8, 0.5, glyphs=glyphs),))
+
+
+def test_a_digit_printed_unlike_its_others_goes_to_a_human_with_its_place_and_box():
+    """The reader took an O for 0, so the number fits its form; its print is wider than the other 0s."""
+    reading = genuine("construction_operation")  # 豫A012025000123: the code cut out begins at A
+    number = reading.fields.fields["number"].value
+    place = number.index("000") + 1  # the middle 0 of 000, 0-based; the code's glyphs start one later
+    reading = with_glyphs(reading, "number", glyphs_of(number[1:], {place - 1: 0.45 + ODD_GLYPH + 0.02}))
+    result = verify(reading, context("construction_operation"))
+    [found] = [f for f in result.findings if f.code == "NUMBER_INVALID"]
+    assert found.severity == "warning" and result.verdict == "suspect"
+    assert found.evidence["field"] == "number" and found.evidence["read"] == number
+    assert found.evidence["box"] == reading.fields.fields["number"].box.as_list()
+    assert f"Character {place + 1} " in found.message and "wider" in found.message
+
+
+def test_digits_printed_alike_or_a_digit_without_two_others_raise_nothing():
+    reading = genuine("special_operation")
+    number = reading.fields.fields["number"].value  # T11010519491231002X
+    assert codes(with_glyphs(reading, "number", glyphs_of(number)), context("special_operation")) == []
+    just_under = glyphs_of(number, {3: 0.45 + ODD_GLYPH - 0.01})  # a 0, with three other 0s
+    assert codes(with_glyphs(reading, "number", just_under), context("special_operation")) == []
+    lone_five = glyphs_of(number, {6: 0.7})  # the number's only 5: nothing to set it against
+    assert codes(with_glyphs(reading, "number", lone_five), context("special_operation")) == []
+    two_nines = glyphs_of(number, {8: 0.7})  # one other 9: which of the two is odd cannot be told
+    assert codes(with_glyphs(reading, "number", two_nines), context("special_operation")) == []
+
+
+def test_a_narrow_digit_in_the_id_number_is_reported_on_that_field():
+    reading = genuine("construction_operation")
+    id_number = reading.fields.fields["id_number"].value  # 11010519491231002X
+    narrow = glyphs_of(id_number, {1: 0.3 - ODD_GLYPH - 0.02})  # an I typed for 1
+    [found] = [f for f in verify(with_glyphs(reading, "id_number", narrow), context("construction_operation")).findings
+               if f.code == "NUMBER_INVALID"]
+    assert found.evidence["field"] == "id_number" and "Character 2 of the ID number" in found.message
+    assert "narrower" in found.message
+
+
+def test_a_doubtful_reading_is_not_judged_by_its_glyphs():
+    reading = genuine("special_operation")
+    number = reading.fields.fields["number"]
+    reading.fields.fields["number"] = replace(number, confidence=0.3)
+    odd = with_glyphs(reading, "number", glyphs_of(number.value, {3: 0.8}))
+    assert "NUMBER_INVALID" not in codes(odd, context("special_operation"))
 
 
 def test_number_year_must_match_first_issue():
