@@ -95,7 +95,8 @@ GLYPH_MAX_WIDTH = 0.75
 """A cut wider than this many text heights is two characters run together: no widths."""
 GLYPH_PITCH = (0.75, 1.25)
 """Digits stand at one pitch: two neighbouring digits' centres closer or further apart than these
-shares of the code's median step mean a character fell apart or the cut is out of step with the text."""
+shares of the code's median step mean a character fell apart or the cut is out of step with the
+text (see `code_glyphs`)."""
 
 
 @dataclass(frozen=True)
@@ -352,11 +353,24 @@ def glyph_spans(gray: np.ndarray, box: Box, direction: float, text: float, count
     return kept
 
 
+def off_step(spans: list[tuple[float, float]], code: str) -> list[int]:
+    """The places i at which digits i and i + 1 of `code` stand closer or further apart than the
+    code's pitch allows (GLYPH_PITCH)."""
+    centres = [(left + right) / 2 for left, right in spans]
+    steps = {i: b - a for i, ((a, b), pair) in enumerate(zip(pairwise(centres), pairwise(code), strict=True))
+             if pair[0].isdigit() and pair[1].isdigit()}
+    pitch = float(np.median(list(steps.values()))) if steps else 0.0
+    return [i for i, step in steps.items() if not GLYPH_PITCH[0] * pitch <= step <= GLYPH_PITCH[1] * pitch]
+
+
 def code_glyphs(gray: np.ndarray, reading: FieldReading, direction: float,
                 text: float) -> tuple[tuple[str, float], ...]:
     """The code's trailing letters and digits (a province abbreviation before them is left out) with
-    their widths (see `FieldTraces.glyphs`); none where neighbouring digits do not stand at one pitch
-    (GLYPH_PITCH): the cut is out of step with the characters read."""
+    their widths (see `FieldTraces.glyphs`), where the cut stands at the digits' pitch (`off_step`):
+    characters that fell apart or ran together put it out of step with the characters read. One
+    glyph may stand off it (a letter I typed for 1 in a proportional face), unless a province
+    abbreviation, which may fall apart into any number of pieces, comes first: there the count
+    of pieces does not check the cut."""
     found = re.search(r"[0-9A-Za-z]+$", reading.value or "")
     if found is None or reading.box is None:
         return ()
@@ -364,11 +378,9 @@ def code_glyphs(gray: np.ndarray, reading: FieldReading, direction: float,
     spans = glyph_spans(gray, reading.box, direction, text, len(code), prefixed=found.start() > 0)
     if spans is None:
         return ()
-    centres = [(left + right) / 2 for left, right in spans]
-    steps = [b - a for (a, b), pair in zip(pairwise(centres), pairwise(code), strict=True)
-             if pair[0].isdigit() and pair[1].isdigit()]
-    pitch = float(np.median(steps)) if steps else 0.0
-    if not all(GLYPH_PITCH[0] * pitch <= step <= GLYPH_PITCH[1] * pitch for step in steps):
+    off = off_step(spans, code)
+    one_glyph = len(off) <= 1 or (len(off) == 2 and off[1] == off[0] + 1)  # the steps either side of it
+    if off and (found.start() > 0 or not one_glyph):
         return ()
     return tuple((char, right - left) for char, (left, right) in zip(code, spans, strict=True))
 

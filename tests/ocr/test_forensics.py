@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from ocr.forensics import GLYPH_MAX_WIDTH, field_traces, measure, value_direction
+from ocr.forensics import GLYPH_MAX_WIDTH, field_traces, measure, off_step, value_direction
 from ocr.types import Box, FieldReading, TextLine
 from samples.fonts import font, installed_faces, pick_face
 from verification.rules.numbers import ODD_GLYPH, odd_glyphs
@@ -222,16 +222,33 @@ def test_a_codes_characters_are_cut_out_one_by_one_and_the_same_digit_measures_a
     assert odd_glyphs(glyphs) == []
 
 
-@pytest.mark.parametrize("face", [face for face in VALUE_FACES if "mono" not in face.name],
-                         ids=lambda face: face.name)
-def test_a_letter_typed_for_a_digit_is_printed_unlike_that_digit(face):
-    """The reader takes the O for 0 (the code fits its form); its print is another glyph. (A
-    monospaced face sets O and 0 in one cell, alike in width: that slip is not seen there.)"""
-    image, fields, lines = coded_card("T1101O519491231002X", face, read="T11010519491231002X")
+SLIPS = [(face, printed, place) for face in VALUE_FACES if "mono" not in face.name
+         for printed, place in [("T1101O519491231002X", 5), ("T110I0519491231002X", 4)]
+         if "I" not in printed or "serif" not in face.name]
+
+
+@pytest.mark.parametrize(("face", "printed", "place"), SLIPS, ids=lambda v: getattr(v, "name", str(v)))
+def test_a_letter_typed_for_a_digit_is_printed_unlike_that_digit(face, printed, place):
+    """The reader takes the O for 0, the I for 1 (the code fits its form); its print is another glyph.
+    (A monospaced face sets O and 0 in one cell, alike in width, and a serif face's I is about as
+    wide as its 1: those slips are not seen there.)"""
+    read = "T11010519491231002X"
+    image, fields, lines = coded_card(printed, face, read=read)
     glyphs = field_traces(image, fields, lines)[0].glyphs
-    others = [width for place, (char, width) in enumerate(glyphs) if char == "0" and place != 5]
-    assert abs(glyphs[5][1] - float(np.median(others))) > ODD_GLYPH
-    assert [place for place, *_ in odd_glyphs(glyphs)] == [6]
+    others = [width for at, (char, width) in enumerate(glyphs) if char == read[place] and at != place]
+    assert abs(glyphs[place][1] - float(np.median(others))) > ODD_GLYPH
+    assert [at for at, *_ in odd_glyphs(glyphs)] == [place + 1]
+
+
+def test_neighbouring_digits_stand_at_one_pitch_but_for_one_glyph():
+    def cut(advances: list[float]) -> list[tuple[float, float]]:
+        edges = np.cumsum([0.0, *advances])
+        return [(left + 0.05, right - 0.05) for left, right in zip(edges, edges[1:], strict=False)]
+
+    assert off_step(cut([0.5] * 8), "12345678") == []
+    assert off_step(cut([0.5, 0.5, 0.5, 0.2, 0.5, 0.5, 0.5, 0.5]), "12345678") == [2, 3]  # an I set narrow
+    assert off_step(cut([0.5, 0.5, 0.22, 0.22, 0.5, 0.5, 0.5, 0.5]), "12345678") == [1, 2, 3]  # a 0 fallen in two
+    assert off_step(cut([0.2, 0.5, 0.5, 0.5]), "T123") == []  # a letter's step is not held to the digits' pitch
 
 
 def test_print_that_cannot_be_cut_into_the_characters_read_gives_no_widths():
