@@ -7,11 +7,12 @@ them on. Each value's paper is measured against a ring outside its box, its ink 
 ink's hue, and its height on its row against its label's, as figures the rule compares with the card's
 other values (`verification.rules.tampering`). A code's print (证号, the ID number) is also cut into one
 glyph per character read and each glyph's width kept: a letter typed for a digit (O for 0) is read as
-that digit but printed as another glyph (`verification.rules.numbers`). Measurements are taken at a
-fixed text height so scans, photos and low-resolution copies give comparable figures. Stroke width and
-the paper's fine pattern were tried too and dropped: on the dev cards they varied as much between
-genuine values as after a paste. So were, on 24 pasted numbers against 108 genuine cards: the paper's
-noise residual, band-pass and oriented (structure-tensor) texture energy, straight steps along the box's
+that digit but printed as another glyph (`verification.rules.numbers`); and the height of the digits of
+codes and dates is kept, for a number retyped in another face or size. Measurements are taken at a fixed
+text height so scans, photos and low-resolution copies give comparable figures. Stroke width and the
+paper's fine pattern were tried too and dropped: on the dev cards they varied as much between genuine
+values as after a paste. So were, on 24 pasted numbers against 108 genuine cards: the paper's noise
+residual, band-pass and oriented (structure-tensor) texture energy, straight steps along the box's
 sides, and a paper shift measured against a plane fitted to the ring (to cancel lighting gradients) —
 none kept a pasted number apart from genuine values at a false-alarm rate near 1%. Nor did, on 324
 genuine cards and 24 pasted numbers: the text height (a box stands alone in size on a tilted photo's
@@ -75,7 +76,16 @@ PRINT_DARKNESS = 60
 MIN_TEXT = 6
 """Print fewer pixels high than this gives no row offset: a pixel is a large share of it."""
 CODE_FIELDS = ("number", "id_number")
-"""Values whose characters are cut apart and measured (`glyph_widths`): a retyped digit hides there."""
+"""Values whose characters are cut apart and measured (`code_glyphs`): a retyped digit hides there."""
+DIGIT_FIELDS = (*CODE_FIELDS, "first_issued", "valid_from", "valid_until")
+"""Values printed with digits, whose digits' height is measured (`digit_height`)."""
+DIGIT_WIDTH = (0.15, 0.6)
+"""A glyph this many text heights wide, no narrower and no wider, is taken for a digit: a CJK
+character (年, 至) is wider, a stroke of one that fell apart or a full stop narrower."""
+DIGIT_MIN_HEIGHT = 0.3
+"""…and at least this tall (a dash or a dot is not a digit)."""
+MIN_DIGITS = 4
+"""Fewer digits than this give no digit height."""
 GLYPH_TEXT = 48
 """Pixels a code's text height is scaled to before it is cut into characters."""
 GLYPH_BODY = 0.25
@@ -119,6 +129,9 @@ class FieldTraces:
     the card's text heights: one printed character is one glyph, so a letter typed for a digit (O for
     0) stands apart from the same digit elsewhere in the code even where the reader took it for that
     digit. Empty where the print could not be cut into as many characters as were read."""
+    digit_height: float | None = None
+    """The median height of the value's digits (DIGIT_FIELDS), in the card's text heights: a value
+    retyped in another face or size stands out against the card's other dates and numbers."""
 
 
 def grown(box: Box, by: float, width: int, height: int) -> tuple[int, int, int, int]:
@@ -298,12 +311,17 @@ def row_offset(gray: np.ndarray, box: Box, direction: float, text: float) -> flo
     return (value - label) / text
 
 
+def print_level(darkness: np.ndarray) -> float:
+    """The darkness from which a band's pixels are print: Otsu's level, at least PRINT_DARKNESS."""
+    return max(PRINT_DARKNESS, otsu_level(np.clip(darkness, 0, 255)))
+
+
 def glyph_columns(darkness: np.ndarray, text: float) -> list[tuple[int, int]]:
     """The column spans, left to right, of the characters in a band of print `text` pixels high
-    (`upright_darkness`): print at Otsu's level (at least PRINT_DARKNESS), cut where no column
+    (`line_band`): print (`print_level`) cut where no column
     holds a character's body or a piece touching one (GLYPH_BODY, GLYPH_TOUCH)."""
-    level = max(PRINT_DARKNESS, otsu_level(np.clip(darkness, 0, 255)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((darkness >= level).astype(np.uint8), connectivity=8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats((darkness >= print_level(darkness)).astype(np.uint8),
+                                                              connectivity=8)
     spans = [(stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH],
               stats[i, cv2.CC_STAT_HEIGHT] >= GLYPH_BODY * text) for i in range(1, count)]
     body = np.zeros(darkness.shape[1] + 1, dtype=bool)
@@ -319,13 +337,10 @@ def glyph_columns(darkness: np.ndarray, text: float) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def glyph_spans(gray: np.ndarray, box: Box, direction: float, text: float, count: int,
-                prefixed: bool = False) -> list[tuple[float, float]] | None:
-    """Where the last `count` characters printed in `box` begin and end, in text heights, read upright
-    (`direction`) on rows `text` pixels high; None where the print cannot be cut into exactly that
-    many characters (more, when the code is `prefixed`: a CJK character before it may fall apart
-    into several) or two ran together. The line is scaled to GLYPH_TEXT pixels a text height so
-    low-resolution print is cut as finely as a scan's."""
+def line_band(gray: np.ndarray, box: Box, direction: float, text: float) -> np.ndarray | None:
+    """The print of the line in `box`, read upright (`direction`) on rows `text` pixels high, as a
+    darkness map (`upright_darkness`) GLYPH_BAND text heights above and below its centre, scaled to
+    GLYPH_TEXT pixels a text height so that low-resolution print is cut as finely as a scan's."""
     located = line_start(box, direction, text)
     if located is None:
         return None
@@ -340,9 +355,14 @@ def glyph_spans(gray: np.ndarray, box: Box, direction: float, text: float, count
     if centre is None:
         return None
     top = max(0, round(top + centre - half))
-    band = darkness[top:round(top + 2 * half)]
     scale = GLYPH_TEXT / text
-    band = cv2.resize(band, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return cv2.resize(darkness[top:round(top + 2 * half)], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+
+
+def glyph_spans(band: np.ndarray, count: int, prefixed: bool = False) -> list[tuple[float, float]] | None:
+    """Where the last `count` characters in a `line_band` begin and end, in text heights; None where
+    the print cannot be cut into exactly that many characters (more, when the code is `prefixed`: a
+    CJK character before it may fall apart into several) or two ran together."""
     spans = glyph_columns(band, GLYPH_TEXT)
     as_read = len(spans) > count if prefixed else len(spans) == count
     if not as_read:
@@ -351,6 +371,19 @@ def glyph_spans(gray: np.ndarray, box: Box, direction: float, text: float, count
     if max(right - left for left, right in kept) > GLYPH_MAX_WIDTH:
         return None
     return kept
+
+
+def digit_height(band: np.ndarray) -> float | None:
+    """The median height, in text heights, of the glyphs in a `line_band` shaped like digits
+    (DIGIT_WIDTH, DIGIT_MIN_HEIGHT); None with fewer than MIN_DIGITS."""
+    inked = band >= print_level(band)
+    heights = []
+    for left, right in glyph_columns(band, GLYPH_TEXT):
+        rows = np.flatnonzero(inked[:, left:right].any(axis=1))
+        width, height = (right - left) / GLYPH_TEXT, (rows[-1] - rows[0] + 1) / GLYPH_TEXT
+        if DIGIT_WIDTH[0] <= width <= DIGIT_WIDTH[1] and height >= DIGIT_MIN_HEIGHT:
+            heights.append(height)
+    return float(np.median(heights)) if len(heights) >= MIN_DIGITS else None
 
 
 def off_step(spans: list[tuple[float, float]], code: str) -> list[int]:
@@ -363,19 +396,18 @@ def off_step(spans: list[tuple[float, float]], code: str) -> list[int]:
     return [i for i, step in steps.items() if not GLYPH_PITCH[0] * pitch <= step <= GLYPH_PITCH[1] * pitch]
 
 
-def code_glyphs(gray: np.ndarray, reading: FieldReading, direction: float,
-                text: float) -> tuple[tuple[str, float], ...]:
+def code_glyphs(band: np.ndarray, value: str) -> tuple[tuple[str, float], ...]:
     """The code's trailing letters and digits (a province abbreviation before them is left out) with
     their widths (see `FieldTraces.glyphs`), where the cut stands at the digits' pitch (`off_step`):
     characters that fell apart or ran together put it out of step with the characters read. One
     glyph may stand off it (a letter I typed for 1 in a proportional face), unless a province
     abbreviation, which may fall apart into any number of pieces, comes first: there the count
     of pieces does not check the cut."""
-    found = re.search(r"[0-9A-Za-z]+$", reading.value or "")
-    if found is None or reading.box is None:
+    found = re.search(r"[0-9A-Za-z]+$", value)
+    if found is None:
         return ()
     code = found.group()
-    spans = glyph_spans(gray, reading.box, direction, text, len(code), prefixed=found.start() > 0)
+    spans = glyph_spans(band, len(code), prefixed=found.start() > 0)
     if spans is None:
         return ()
     off = off_step(spans, code)
@@ -400,6 +432,8 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
         if reading is not None and reading.box is not None and reading.value and reading.box not in measured:
             direction = value_direction(reading.box, lines, text)
             offset = row_offset(gray, reading.box, direction, text) if text >= MIN_TEXT else None
-            glyphs = code_glyphs(gray, reading, direction, text) if name in CODE_FIELDS and text >= MIN_TEXT else ()
-            measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset, glyphs=glyphs)
+            band = line_band(gray, reading.box, direction, text) if name in DIGIT_FIELDS and text >= MIN_TEXT else None
+            glyphs = code_glyphs(band, reading.value) if band is not None and name in CODE_FIELDS else ()
+            measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset, glyphs=glyphs,
+                                            digit_height=None if band is None else digit_height(band))
     return list(measured.values())

@@ -260,3 +260,44 @@ def test_print_that_cannot_be_cut_into_the_characters_read_gives_no_widths():
                                 box=Box(*(round(v / 2) for v in fields["number"].box.as_list())))}
     lines = [replace(lines[0], box=Box(20, fields["number"].box.y, 300, fields["number"].box.h))]
     assert field_traces(run_together, fields, lines)[0].glyphs == ()
+
+
+DATED = {"number": ("证号:", "T11010519491231002X"), "first_issued": ("初领日期:", "2019年10月17日"),
+         "valid_from": ("有效期起:", "2025年10月17日"), "valid_until": ("有效期至:", "2031年10月16日")}
+
+
+def dated_card(number_scale: float = 1.0, **printed: str):
+    """证号 and three dates in one face and size, one row each; the number printed `number_scale` as
+    large, `printed` values in place of the usual."""
+    image = Image.new("RGB", (900, 420), (238, 236, 228))
+    pen = ImageDraw.Draw(image)
+    face = pick_face(random.Random(3), "value")
+    fields, lines = {}, []
+    for row, (name, (label, value)) in enumerate(DATED.items()):
+        value, y = printed.get(name, value), 60 + 90 * row
+        pen.text((40, y), label, font=font(face, SIZE), fill=(20, 20, 20), anchor="lm")
+        typeface = font(face, round(SIZE * (number_scale if name == "number" else 1.0)))
+        pen.text((240, y), value, font=typeface, fill=(20, 20, 20), anchor="lm")
+        left, top, right, bottom = pen.textbbox((240, y), value, font=typeface, anchor="lm")
+        fields[name] = FieldReading(value, value, 0.99, Box(left, top, right - left, bottom - top))
+        _, line_top, _, line_bottom = pen.textbbox((40, y), label, font=font(face, SIZE), anchor="lm")
+        lines.append(TextLine(label + value, 0.99, Box(40, line_top, right - 40, line_bottom - line_top)))
+    return image, fields, lines
+
+
+def test_the_digits_of_dates_and_numbers_in_one_face_measure_one_height():
+    heights = {t.field: t.digit_height for t in field_traces(*dated_card())}
+    assert all(height is not None for height in heights.values())
+    assert max(heights.values()) / min(heights.values()) < 1.04  # the dates' 年 and 月 are not taken for digits
+
+
+def test_a_number_printed_larger_has_taller_digits():
+    heights = {t.field: t.digit_height for t in field_traces(*dated_card(number_scale=1.25))}
+    dates = [heights[name] for name in ("first_issued", "valid_from", "valid_until")]
+    assert heights["number"] / float(np.median(dates)) == pytest.approx(1.25, abs=0.06)
+
+
+def test_a_date_without_digits_has_no_digit_height():
+    """长期 (no expiry) is all CJK: its characters are too wide to be taken for digits."""
+    heights = {t.field: t.digit_height for t in field_traces(*dated_card(valid_until="长期有效"))}
+    assert heights["valid_until"] is None and heights["valid_from"] is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from math import exp
 
 import pytest
 from helpers import context, genuine
@@ -186,3 +187,35 @@ def test_a_value_off_its_line_by_no_more_than_the_others_scatter_is_not_flagged(
     assert tampering(traces(**bent, number={"row_offset": off})) == []
     level = {name: {"row_offset": 0.0} for name in bent}
     assert flagged(traces(**level, number={"row_offset": off})) == ["number"]
+
+
+HEIGHT_UNIT = UNITS["digit_height_ratio"]
+DIGITS = 0.6  # every date's and code's digit height, in text heights
+
+
+def digit_rows(number: float, **others: float) -> tuple[FieldTraces, ...]:
+    """The number and three dates with digit heights; `others` changes a date's."""
+    rows = [FieldTraces("number", Box(100, 0, 300, 30), CONTRAST, PAPER, HUE, digit_height=number)]
+    for i, name in enumerate(("first_issued", "valid_from", "valid_until"), start=1):
+        rows.append(FieldTraces(name, Box(100, 60 * i, 300, 30), CONTRAST, PAPER, HUE,
+                                digit_height=others.get(name, DIGITS)))
+    return tuple(rows)
+
+
+def test_a_number_printed_taller_than_every_date_is_flagged():
+    """A retyped number in another face or size; a number printed shorter (a long value fitted to its
+    space) is no sign, nor a number as tall as one of the dates."""
+    taller = DIGITS * exp((SUSPECT_SCORE + 0.2) * HEIGHT_UNIT)
+    found = tampering(digit_rows(taller))
+    assert [f.evidence["field"] for f in found] == ["number"]
+    assert found[0].evidence["digit_height_ratio"] == pytest.approx(taller / DIGITS, abs=0.01)
+    assert "taller" in found[0].message
+    assert tampering(digit_rows(DIGITS * exp((SUSPECT_SCORE - 0.3) * HEIGHT_UNIT))) == []
+    assert tampering(digit_rows(DIGITS / 1.5)) == []
+    assert tampering(digit_rows(taller, valid_until=taller)) == []
+
+
+def test_only_codes_are_judged_by_their_digits_height_and_against_enough_peers():
+    assert tampering(digit_rows(DIGITS, valid_until=DIGITS * 1.5)) == []  # a date's print is not judged so
+    few = digit_rows(DIGITS * 1.5)
+    assert tampering(few[:3]) == []  # two dates are too few to set a number against
