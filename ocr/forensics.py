@@ -87,22 +87,25 @@ DIGIT_MIN_HEIGHT = 0.3
 MIN_DIGITS = 4
 """Fewer digits than this give no digit height."""
 GLYPH_TEXT = 48
-"""Pixels a code's text height is scaled to before it is cut into characters."""
+"""Pixels a value's text height is scaled to before it is cut into characters (`line_band`)."""
 GLYPH_BODY = 0.25
 """Print at least this many text heights tall is a character's body; shorter pieces are specks or
 a colon, unless they lie within GLYPH_TOUCH of a body (a serif the threshold cut off its stroke)."""
 GLYPH_TOUCH = 0.04
 """A piece this close to a body's columns (text heights) belongs to that character."""
 GLYPH_MARGIN = 0.3
-"""A code's line is looked at this many text heights before and after its box, so an end glyph is whole."""
+"""A value's line is looked at this many text heights before and after its box, so an end glyph is whole."""
 GLYPH_BAND = 0.65
-"""Half the height, in text heights, of the band a code is cut in, around its print's centre: its
+"""Half the height, in text heights, of the band a value is cut in, around its print's centre: its
 characters whole and little of the rows above and below."""
 GLYPH_REACH = 1.2
-"""Rows looked at above and below a code's line middle, in text heights: room for its band wherever
+"""Rows looked at above and below a value's line middle, in text heights: room for its band wherever
 the print's centre lies within ROW_BAND of the band."""
 GLYPH_MAX_WIDTH = 0.75
 """A cut wider than this many text heights is two characters run together: no widths."""
+GLYPH_WIDEST = 1.5
+"""…and so is one wider than this many times the code's median cut: an O typed for 0 is about 1.3
+times as wide as the digits, two digits run together 1.6 times and more."""
 GLYPH_PITCH = (0.75, 1.25)
 """Digits stand at one pitch: two neighbouring digits' centres closer or further apart than these
 shares of the code's median step mean a character fell apart or the cut is out of step with the
@@ -318,10 +321,10 @@ def print_level(darkness: np.ndarray) -> float:
 
 def glyph_columns(darkness: np.ndarray, text: float) -> list[tuple[int, int]]:
     """The column spans, left to right, of the characters in a band of print `text` pixels high
-    (`line_band`): print (`print_level`) cut where no column
-    holds a character's body or a piece touching one (GLYPH_BODY, GLYPH_TOUCH)."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats((darkness >= print_level(darkness)).astype(np.uint8),
-                                                              connectivity=8)
+    (`line_band`): print (`print_level`) cut where no column holds a character's body or a piece
+    touching one (GLYPH_BODY, GLYPH_TOUCH)."""
+    inked_pixels = (darkness >= print_level(darkness)).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(inked_pixels, connectivity=8)
     spans = [(stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH],
               stats[i, cv2.CC_STAT_HEIGHT] >= GLYPH_BODY * text) for i in range(1, count)]
     body = np.zeros(darkness.shape[1] + 1, dtype=bool)
@@ -368,7 +371,8 @@ def glyph_spans(band: np.ndarray, count: int, prefixed: bool = False) -> list[tu
     if not as_read:
         return None
     kept = [(left / GLYPH_TEXT, right / GLYPH_TEXT) for left, right in spans[-count:]]
-    if max(right - left for left, right in kept) > GLYPH_MAX_WIDTH:
+    widths = [right - left for left, right in kept]
+    if max(widths) > min(GLYPH_MAX_WIDTH, GLYPH_WIDEST * float(np.median(widths))):
         return None
     return kept
 
@@ -386,14 +390,30 @@ def digit_height(band: np.ndarray) -> float | None:
     return float(np.median(heights)) if len(heights) >= MIN_DIGITS else None
 
 
+def digit_steps(spans: list[tuple[float, float]], code: str) -> dict[int, float]:
+    """How far apart the centres of digits i and i + 1 of `code` stand, by i, in the cut's units."""
+    centres = [(left + right) / 2 for left, right in spans]
+    return {i: b - a for i, ((a, b), pair) in enumerate(zip(pairwise(centres), pairwise(code), strict=True))
+            if pair[0].isdigit() and pair[1].isdigit()}
+
+
 def off_step(spans: list[tuple[float, float]], code: str) -> list[int]:
     """The places i at which digits i and i + 1 of `code` stand closer or further apart than the
     code's pitch allows (GLYPH_PITCH)."""
-    centres = [(left + right) / 2 for left, right in spans]
-    steps = {i: b - a for i, ((a, b), pair) in enumerate(zip(pairwise(centres), pairwise(code), strict=True))
-             if pair[0].isdigit() and pair[1].isdigit()}
+    steps = digit_steps(spans, code)
     pitch = float(np.median(list(steps.values()))) if steps else 0.0
     return [i for i, step in steps.items() if not GLYPH_PITCH[0] * pitch <= step <= GLYPH_PITCH[1] * pitch]
+
+
+def narrow_glyph(spans: list[tuple[float, float]], code: str, off: list[int]) -> bool:
+    """Whether the steps off the pitch (`off_step`) are those either side of one glyph set on a
+    narrower advance, both shorter than the pitch (a letter I typed for 1 in a proportional face),
+    rather than a character that fell apart beside two that ran together (one step short, the next
+    long)."""
+    steps = digit_steps(spans, code)
+    pitch = float(np.median(list(steps.values())))
+    beside_one = len(off) == 1 or (len(off) == 2 and off[1] == off[0] + 1)
+    return beside_one and all(steps[i] < pitch for i in off)
 
 
 def code_glyphs(band: np.ndarray, value: str) -> tuple[tuple[str, float], ...]:
@@ -411,8 +431,7 @@ def code_glyphs(band: np.ndarray, value: str) -> tuple[tuple[str, float], ...]:
     if spans is None:
         return ()
     off = off_step(spans, code)
-    one_glyph = len(off) <= 1 or (len(off) == 2 and off[1] == off[0] + 1)  # the steps either side of it
-    if off and (found.start() > 0 or not one_glyph):
+    if off and (found.start() > 0 or not narrow_glyph(spans, code, off)):
         return ()
     return tuple((char, right - left) for char, (left, right) in zip(code, spans, strict=True))
 

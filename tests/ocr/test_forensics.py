@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from ocr.forensics import GLYPH_MAX_WIDTH, field_traces, measure, off_step, value_direction
+from ocr.forensics import GLYPH_MAX_WIDTH, field_traces, glyph_spans, measure, narrow_glyph, off_step, value_direction
 from ocr.types import Box, FieldReading, TextLine
 from samples.fonts import font, installed_faces, pick_face
 from verification.rules.numbers import ODD_GLYPH, odd_glyphs
@@ -249,6 +249,26 @@ def test_neighbouring_digits_stand_at_one_pitch_but_for_one_glyph():
     assert off_step(cut([0.5, 0.5, 0.5, 0.2, 0.5, 0.5, 0.5, 0.5]), "12345678") == [2, 3]  # an I set narrow
     assert off_step(cut([0.5, 0.5, 0.22, 0.22, 0.5, 0.5, 0.5, 0.5]), "12345678") == [1, 2, 3]  # a 0 fallen in two
     assert off_step(cut([0.2, 0.5, 0.5, 0.5]), "T123") == []  # a letter's step is not held to the digits' pitch
+    narrow_i = cut([0.5, 0.5, 0.5, 0.2, 0.5, 0.5, 0.5, 0.5])
+    assert narrow_glyph(narrow_i, "12345678", off_step(narrow_i, "12345678"))
+    fell_apart_beside_a_merge = cut([0.5, 0.5, 0.15, 0.85, 0.5, 0.5, 0.5, 0.5])  # a 3 in two, its half run into a 0
+    assert off_step(fell_apart_beside_a_merge, "12345678") == [1, 3]
+    assert not narrow_glyph(fell_apart_beside_a_merge, "12345678", [1, 3])
+    assert not narrow_glyph(narrow_i, "12345678", [2, 3, 4])
+
+
+def test_a_cut_much_wider_than_the_others_is_two_characters_run_together():
+    def band(widths: list[int]) -> np.ndarray:
+        darkness = np.zeros((62, 40 + 30 * len(widths) + sum(widths)), np.float32)
+        left = 20
+        for width in widths:
+            darkness[12:46, left:left + width] = 200.0
+            left += width + 30
+        return darkness
+
+    assert glyph_spans(band([20] * 8), 8) is not None
+    assert glyph_spans(band([20, 20, 20, 26, 20, 20, 20, 20]), 8) is not None  # 1.3 times as wide: an O for 0
+    assert glyph_spans(band([20, 20, 20, 34, 20, 20, 20, 20]), 8) is None
 
 
 def test_print_that_cannot_be_cut_into_the_characters_read_gives_no_widths():
