@@ -20,6 +20,8 @@ in its code is another character. On the dev cards the most a genuine digit depa
 codes cut: scan, phone and low-resolution, and scan and phone again after JPEG q25, blur, shadow and
 dimming); an O typed for 0 departed 0.10–0.19 and an I for 1 up to 0.31, in faces that print them
 apart."""
+FIELD_NAMES = {"number": "证号", "id_number": "ID number"}
+"""How a code's finding names it."""
 MIN_SAME = 2
 """The same digit printed at least this many other times in the code: with one other, which of the two
 is odd cannot be told."""
@@ -64,9 +66,6 @@ def check_glyph_widths(reading: CardReading, context: CheckContext) -> list[Find
                 expected=f"character {place} as wide as the other {char}s", box=traces.box.as_list(),
             ))
     return findings
-
-
-FIELD_NAMES = {"number": "证号", "id_number": "ID number"}
 
 
 def odd_glyphs(glyphs: tuple[tuple[str, float], ...], start: int = 0) -> list[tuple[int, str, float, float]]:
