@@ -319,10 +319,10 @@ def print_level(darkness: np.ndarray) -> float:
     return max(PRINT_DARKNESS, otsu_level(np.clip(darkness, 0, 255)))
 
 
-def glyph_columns(darkness: np.ndarray, text: float) -> list[tuple[int, int]]:
+def glyph_columns(darkness: np.ndarray, text: float) -> list[tuple[int, int, int]]:
     """The column spans, left to right, of the characters in a band of print `text` pixels high
-    (`line_band`): print (`print_level`) cut where no column holds a character's body or a piece
-    touching one (GLYPH_BODY, GLYPH_TOUCH)."""
+    (`line_band`), each with the height of the print in it, in pixels: print (`print_level`) cut
+    where no column holds a character's body or a piece touching one (GLYPH_BODY, GLYPH_TOUCH)."""
     inked_pixels = (darkness >= print_level(darkness)).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(inked_pixels, connectivity=8)
     spans = [(stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH],
@@ -337,7 +337,11 @@ def glyph_columns(darkness: np.ndarray, text: float) -> list[tuple[int, int]]:
         if is_body or near[left:right].any():
             inked[left:right] = True
     edges = np.flatnonzero(np.diff(np.concatenate(([False], inked))))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+    columns = []
+    for left, right in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        rows = np.flatnonzero(inked_pixels[:, left:right].any(axis=1))
+        columns.append((left, right, int(rows[-1] - rows[0] + 1)))
+    return columns
 
 
 def line_band(gray: np.ndarray, box: Box, direction: float, text: float) -> np.ndarray | None:
@@ -362,29 +366,28 @@ def line_band(gray: np.ndarray, box: Box, direction: float, text: float) -> np.n
     return cv2.resize(darkness[top:round(top + 2 * half)], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
 
 
-def glyph_spans(band: np.ndarray, count: int, prefixed: bool = False) -> list[tuple[float, float]] | None:
-    """Where the last `count` characters in a `line_band` begin and end, in text heights; None where
-    the print cannot be cut into exactly that many characters (more, when the code is `prefixed`: a
-    CJK character before it may fall apart into several) or two ran together."""
-    spans = glyph_columns(band, GLYPH_TEXT)
-    as_read = len(spans) > count if prefixed else len(spans) == count
+def glyph_spans(columns: list[tuple[int, int, int]], count: int,
+                prefixed: bool = False) -> list[tuple[float, float]] | None:
+    """Where the last `count` characters cut from a `line_band` (`glyph_columns`, at GLYPH_TEXT)
+    begin and end, in text heights; None where the print was not cut into exactly that many
+    characters (more, when the code is `prefixed`: a CJK character before it may fall apart into
+    several) or two ran together."""
+    as_read = len(columns) > count if prefixed else len(columns) == count
     if not as_read:
         return None
-    kept = [(left / GLYPH_TEXT, right / GLYPH_TEXT) for left, right in spans[-count:]]
+    kept = [(left / GLYPH_TEXT, right / GLYPH_TEXT) for left, right, _ in columns[-count:]]
     widths = [right - left for left, right in kept]
     if max(widths) > min(GLYPH_MAX_WIDTH, GLYPH_WIDEST * float(np.median(widths))):
         return None
     return kept
 
 
-def digit_height(band: np.ndarray) -> float | None:
-    """The median height, in text heights, of the glyphs in a `line_band` shaped like digits
-    (DIGIT_WIDTH, DIGIT_MIN_HEIGHT); None with fewer than MIN_DIGITS."""
-    inked = band >= print_level(band)
+def digit_height(columns: list[tuple[int, int, int]]) -> float | None:
+    """The median height, in text heights, of the characters cut from a `line_band` (`glyph_columns`,
+    at GLYPH_TEXT) shaped like digits (DIGIT_WIDTH, DIGIT_MIN_HEIGHT); None with fewer than MIN_DIGITS."""
     heights = []
-    for left, right in glyph_columns(band, GLYPH_TEXT):
-        rows = np.flatnonzero(inked[:, left:right].any(axis=1))
-        width, height = (right - left) / GLYPH_TEXT, (rows[-1] - rows[0] + 1) / GLYPH_TEXT
+    for left, right, rows in columns:
+        width, height = (right - left) / GLYPH_TEXT, rows / GLYPH_TEXT
         if DIGIT_WIDTH[0] <= width <= DIGIT_WIDTH[1] and height >= DIGIT_MIN_HEIGHT:
             heights.append(height)
     return float(np.median(heights)) if len(heights) >= MIN_DIGITS else None
@@ -416,7 +419,7 @@ def narrow_glyph(spans: list[tuple[float, float]], code: str, off: list[int]) ->
     return beside_one and all(steps[i] < pitch for i in off)
 
 
-def code_glyphs(band: np.ndarray, value: str) -> tuple[tuple[str, float], ...]:
+def code_glyphs(columns: list[tuple[int, int, int]], value: str) -> tuple[tuple[str, float], ...]:
     """The code's trailing letters and digits (a province abbreviation before them is left out) with
     their widths (see `FieldTraces.glyphs`), where the cut stands at the digits' pitch (`off_step`):
     characters that fell apart or ran together put it out of step with the characters read. One
@@ -427,7 +430,7 @@ def code_glyphs(band: np.ndarray, value: str) -> tuple[tuple[str, float], ...]:
     if found is None:
         return ()
     code = found.group()
-    spans = glyph_spans(band, len(code), prefixed=found.start() > 0)
+    spans = glyph_spans(columns, len(code), prefixed=found.start() > 0)
     if spans is None:
         return ()
     off = off_step(spans, code)
@@ -452,7 +455,8 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
             direction = value_direction(reading.box, lines, text)
             offset = row_offset(gray, reading.box, direction, text) if text >= MIN_TEXT else None
             band = line_band(gray, reading.box, direction, text) if name in DIGIT_FIELDS and text >= MIN_TEXT else None
-            glyphs = code_glyphs(band, reading.value) if band is not None and name in CODE_FIELDS else ()
+            columns = [] if band is None else glyph_columns(band, GLYPH_TEXT)  # cut once: glyphs and heights
+            glyphs = code_glyphs(columns, reading.value) if columns and name in CODE_FIELDS else ()
             measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset, glyphs=glyphs,
-                                            digit_height=None if band is None else digit_height(band))
+                                            digit_height=digit_height(columns))
     return list(measured.values())

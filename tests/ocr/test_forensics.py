@@ -11,7 +11,17 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from ocr.forensics import GLYPH_MAX_WIDTH, field_traces, glyph_spans, measure, narrow_glyph, off_step, value_direction
+from ocr.forensics import (
+    GLYPH_MAX_WIDTH,
+    GLYPH_TEXT,
+    field_traces,
+    glyph_columns,
+    glyph_spans,
+    measure,
+    narrow_glyph,
+    off_step,
+    value_direction,
+)
 from ocr.types import Box, FieldReading, TextLine
 from samples.fonts import font, installed_faces, pick_face
 from verification.rules.numbers import ODD_GLYPH, odd_glyphs
@@ -266,9 +276,10 @@ def test_a_cut_much_wider_than_the_others_is_two_characters_run_together():
             left += width + 30
         return darkness
 
-    assert glyph_spans(band([20] * 8), 8) is not None
-    assert glyph_spans(band([20, 20, 20, 26, 20, 20, 20, 20]), 8) is not None  # 1.3 times as wide: an O for 0
-    assert glyph_spans(band([20, 20, 20, 34, 20, 20, 20, 20]), 8) is None
+    assert glyph_spans(glyph_columns(band([20] * 8), GLYPH_TEXT), 8) is not None
+    o_for_0 = band([20, 20, 20, 26, 20, 20, 20, 20])  # 1.3 times as wide
+    assert glyph_spans(glyph_columns(o_for_0, GLYPH_TEXT), 8) is not None
+    assert glyph_spans(glyph_columns(band([20, 20, 20, 34, 20, 20, 20, 20]), GLYPH_TEXT), 8) is None
 
 
 def test_print_that_cannot_be_cut_into_the_characters_read_gives_no_widths():
