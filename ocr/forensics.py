@@ -7,8 +7,8 @@ them on. Each value's paper is measured against a ring outside its box, its ink 
 ink's hue, and its height on its row against its label's, as figures the rule compares with the card's
 other values (`verification.rules.tampering`). A code's print (证号, the ID number) is also cut into one
 glyph per character read and each glyph's width kept: a letter typed for a digit (O for 0) is read as
-that digit but printed as another glyph (`verification.rules.numbers`); and the height of the digits of
-codes and dates is kept, for a number retyped in another face or size. Measurements are taken at a fixed
+that digit but printed as another glyph (`verification.rules.numbers`); and the height and width of the
+digits of codes and dates are kept, for a number retyped in another size or face. Measurements are taken at a fixed
 text height so scans, photos and low-resolution copies give comparable figures. Stroke width and the
 paper's fine pattern were tried too and dropped: on the dev cards they varied as much between genuine
 values as after a paste. So were, on 24 pasted numbers against 108 genuine cards: the paper's noise
@@ -78,7 +78,7 @@ MIN_TEXT = 6
 CODE_FIELDS = ("number", "id_number")
 """Values whose characters are cut apart and measured (`code_glyphs`): a retyped digit hides there."""
 DIGIT_FIELDS = (*CODE_FIELDS, "first_issued", "valid_from", "valid_until")
-"""Values printed with digits, whose digits' height is measured (`digit_height`)."""
+"""Values printed with digits, whose digits' height and width are measured (`digit_size`)."""
 DIGIT_WIDTH = (0.15, 0.6)
 """A glyph this many text heights wide, no narrower and no wider, is taken for a digit: a CJK
 character (年, 至) is wider, a stroke of one that fell apart or a full stop narrower."""
@@ -86,6 +86,11 @@ DIGIT_MIN_HEIGHT = 0.3
 """…and at least this tall (a dash or a dot is not a digit)."""
 MIN_DIGITS = 4
 """Fewer digits than this give no digit height."""
+DIGIT_BROAD = 0.45
+"""A digit at least this many times as wide as it is tall counts toward the digits' width: a 1 is
+narrow in every face and says nothing of which face printed it."""
+MIN_BROAD = 3
+"""Fewer broad digits than this give no digit width."""
 GLYPH_TEXT = 48
 """Pixels a value's text height is scaled to before it is cut into characters (`line_band`)."""
 GLYPH_BODY = 0.25
@@ -135,6 +140,10 @@ class FieldTraces:
     digit_height: float | None = None
     """The median height of the value's digits (DIGIT_FIELDS), in the card's text heights: a value
     retyped in another face or size stands out against the card's other dates and numbers."""
+    digit_width: float | None = None
+    """The median width of the value's broad digits (DIGIT_BROAD), in the card's text heights: one
+    face prints its digits as wide for their height at any size, a value retyped in another face
+    does not."""
 
 
 def grown(box: Box, by: float, width: int, height: int) -> tuple[int, int, int, int]:
@@ -382,15 +391,18 @@ def glyph_spans(columns: list[tuple[int, int, int]], count: int,
     return kept
 
 
-def digit_height(columns: list[tuple[int, int, int]]) -> float | None:
+def digit_size(columns: list[tuple[int, int, int]]) -> tuple[float | None, float | None]:
     """The median height, in text heights, of the characters cut from a `line_band` (`glyph_columns`,
-    at GLYPH_TEXT) shaped like digits (DIGIT_WIDTH, DIGIT_MIN_HEIGHT); None with fewer than MIN_DIGITS."""
-    heights = []
-    for left, right, rows in columns:
-        width, height = (right - left) / GLYPH_TEXT, rows / GLYPH_TEXT
-        if DIGIT_WIDTH[0] <= width <= DIGIT_WIDTH[1] and height >= DIGIT_MIN_HEIGHT:
-            heights.append(height)
-    return float(np.median(heights)) if len(heights) >= MIN_DIGITS else None
+    at GLYPH_TEXT) shaped like digits (DIGIT_WIDTH, DIGIT_MIN_HEIGHT), None with fewer than MIN_DIGITS;
+    and the median width of those of them that are broad (DIGIT_BROAD), None with fewer than MIN_BROAD."""
+    digits = [((right - left) / GLYPH_TEXT, rows / GLYPH_TEXT) for left, right, rows in columns]
+    digits = [(width, height) for width, height in digits
+              if DIGIT_WIDTH[0] <= width <= DIGIT_WIDTH[1] and height >= DIGIT_MIN_HEIGHT]
+    if len(digits) < MIN_DIGITS:
+        return None, None
+    height = float(np.median([height for _, height in digits]))
+    broad = [width for width, _ in digits if width >= DIGIT_BROAD * height]
+    return height, float(np.median(broad)) if len(broad) >= MIN_BROAD else None
 
 
 def digit_steps(spans: list[tuple[float, float]], code: str) -> dict[int, float]:
@@ -457,6 +469,7 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
             band = line_band(gray, reading.box, direction, text) if name in DIGIT_FIELDS and text >= MIN_TEXT else None
             columns = [] if band is None else glyph_columns(band, GLYPH_TEXT)  # cut once: glyphs and heights
             glyphs = code_glyphs(columns, reading.value) if columns and name in CODE_FIELDS else ()
+            height, width = digit_size(columns)
             measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset, glyphs=glyphs,
-                                            digit_height=digit_height(columns))
+                                            digit_height=height, digit_width=width)
     return list(measured.values())

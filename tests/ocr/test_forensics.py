@@ -23,7 +23,7 @@ from ocr.forensics import (
     value_direction,
 )
 from ocr.types import Box, FieldReading, TextLine
-from samples.fonts import font, installed_faces, pick_face
+from samples.fonts import Face, font, installed_faces, pick_face
 from verification.rules.numbers import ODD_GLYPH, odd_glyphs
 from verification.rules.tampering import SUSPECT_SCORE, UNITS
 
@@ -297,17 +297,20 @@ DATED = {"number": ("证号:", "T11010519491231002X"), "first_issued": ("初领�
          "valid_from": ("有效期起:", "2025年10月17日"), "valid_until": ("有效期至:", "2031年10月16日")}
 
 
-def dated_card(number_scale: float = 1.0, **printed: str):
+DATED_FACE = pick_face(random.Random(3), "value")
+
+
+def dated_card(number_scale: float = 1.0, number_face: Face | None = None, **printed: str):
     """证号 and three dates in one face and size, one row each; the number printed `number_scale` as
-    large, `printed` values in place of the usual."""
+    large and in `number_face` if given, `printed` values in place of the usual."""
     image = Image.new("RGB", (900, 420), (238, 236, 228))
     pen = ImageDraw.Draw(image)
-    face = pick_face(random.Random(3), "value")
+    face = DATED_FACE
     fields, lines = {}, []
     for row, (name, (label, value)) in enumerate(DATED.items()):
         value, y = printed.get(name, value), 60 + 90 * row
         pen.text((40, y), label, font=font(face, SIZE), fill=(20, 20, 20), anchor="lm")
-        typeface = font(face, round(SIZE * (number_scale if name == "number" else 1.0)))
+        typeface = font(number_face or face, round(SIZE * number_scale)) if name == "number" else font(face, SIZE)
         pen.text((240, y), value, font=typeface, fill=(20, 20, 20), anchor="lm")
         left, top, right, bottom = pen.textbbox((240, y), value, font=typeface, anchor="lm")
         fields[name] = FieldReading(value, value, 0.99, Box(left, top, right - left, bottom - top))
@@ -332,3 +335,30 @@ def test_a_date_without_digits_has_no_digit_height():
     """长期 (no expiry) is all CJK: its characters are too wide to be taken for digits."""
     heights = {t.field: t.digit_height for t in field_traces(*dated_card(valid_until="长期有效"))}
     assert heights["valid_until"] is None and heights["valid_from"] is not None
+
+
+def digit_proportions(**card) -> dict[str, float | None]:
+    """Each value's broad digits' width for their height, on a `dated_card`."""
+    return {t.field: t.digit_width / t.digit_height if t.digit_width and t.digit_height else None
+            for t in field_traces(*dated_card(**card))}
+
+
+def dates_proportion(shapes: dict[str, float | None]) -> float:
+    return float(np.median([shapes[name] for name in ("first_issued", "valid_from", "valid_until")]))
+
+
+@pytest.mark.parametrize("scale", [0.85, 1.0, 1.25])
+def test_digits_in_one_face_keep_their_proportion_at_any_size(scale):
+    """A long number fitted small to its space, or printed large, is still the card's face."""
+    shapes = digit_proportions(number_scale=scale)
+    assert abs(math.log(shapes["number"] / dates_proportion(shapes))) < 0.07
+
+
+def test_a_number_retyped_in_another_face_has_digits_of_another_proportion():
+    """The monospaced face's digits are narrow for their height beside a proportional sans face's."""
+    mono = next((face for face in installed_faces() if face.name == "noto-sans-mono"), None)
+    if mono is None or DATED_FACE.name == mono.name:
+        pytest.skip("needs fonts-noto-cjk's monospaced face beside another value face")
+    shapes = digit_proportions(number_face=mono)
+    assert math.log(dates_proportion(shapes) / shapes["number"]) > 0.15
+

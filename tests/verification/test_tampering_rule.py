@@ -219,3 +219,38 @@ def test_only_codes_are_judged_by_their_digits_height_and_against_enough_peers()
     assert tampering(digit_rows(DIGITS, valid_until=DIGITS * 1.5)) == []  # a date's print is not judged so
     few = digit_rows(DIGITS * 1.5)
     assert tampering(few[:3]) == []  # two dates are too few to set a number against
+
+
+PROPORTION_UNIT = UNITS["digit_proportion_ratio"]
+BROAD = 0.4  # every date's and code's broad digits' width, in text heights: 2/3 of DIGITS
+
+
+def shaped_rows(number: float, dates: int = 3, **others: float) -> tuple[FieldTraces, ...]:
+    """The number and `dates` dates with digits DIGITS tall; `number` and `others` set the broad
+    digits' width."""
+    rows = [FieldTraces("number", Box(100, 0, 300, 30), CONTRAST, PAPER, HUE, digit_height=DIGITS, digit_width=number)]
+    for i, name in enumerate(("first_issued", "valid_from", "valid_until")[:dates], start=1):
+        rows.append(FieldTraces(name, Box(100, 60 * i, 300, 30), CONTRAST, PAPER, HUE,
+                                digit_height=DIGITS, digit_width=others.get(name, BROAD)))
+    return tuple(rows)
+
+
+@pytest.mark.parametrize("direction", [1, -1], ids=["broader", "narrower"])
+def test_a_number_whose_digits_are_shaped_unlike_every_dates_is_flagged(direction):
+    """A number retyped in another face: its digits broader or narrower for their height than any
+    date's, whatever its size. Nearly as unlike, or as alike as one date, is no sign."""
+    apart = BROAD * exp(direction * (SUSPECT_SCORE + 0.2) * PROPORTION_UNIT)
+    found = tampering(shaped_rows(apart))
+    assert [f.evidence["field"] for f in found] == ["number"]
+    assert found[0].evidence["digit_proportion_ratio"] == pytest.approx(apart / BROAD, abs=0.01)
+    assert "broader or narrower" in found[0].message
+    assert tampering(shaped_rows(BROAD * exp(direction * (SUSPECT_SCORE - 0.3) * PROPORTION_UNIT))) == []
+    assert tampering(shaped_rows(apart, valid_from=apart)) == []
+
+
+def test_only_codes_are_judged_by_their_digits_proportion_and_against_two_peers_at_least():
+    assert tampering(shaped_rows(BROAD, valid_until=BROAD * 1.6)) == []  # a date's print is not judged so
+    assert flagged(shaped_rows(BROAD * 1.6, dates=2)) == ["number"]  # a card printing two dates only
+    assert tampering(shaped_rows(BROAD * 1.6, dates=1)) == []
+    unmeasured = replace(shaped_rows(BROAD * 1.6)[0], digit_height=None)
+    assert tampering((unmeasured, *shaped_rows(BROAD)[1:])) == []

@@ -2,8 +2,8 @@
 
 A pasted patch with retyped characters shows as ink fainter than the card's other values, ink of another
 hue (the forger's printer is not the authority's), paper of another colour than the ring around it, text
-off the line its label is printed on, or a number whose digits stand taller than every date's (retyped
-in another face or size). Each value is compared with the card's own other values, so lighting, paper
+off the line its label is printed on, or a number whose digits stand taller than every date's or are
+broader or narrower for their height than every date's (retyped in another size or face). Each value is compared with the card's own other values, so lighting, paper
 tint and capture damage that touch the whole card cancel out, and with its nearest values, so shade that
 falls across one part of a photo does too.
 
@@ -17,7 +17,11 @@ JPEG at quality 25); the row unit is smaller (the 84th percentile over 755 dev g
 grows with the card's own scatter (ROW_SPREAD). The digit-height unit (6% taller) lies above the most a
 genuine code stood taller than its nearest date over 900 other dev genuine cards (scan, phone, low
 resolution, and 72 cards again after JPEG q25, blur, shadow and dimming: 4.4%); with it 94 of 120 dev
-pastes were caught where 84 were without, and no more genuine cards were flagged. The score sits above
+pastes were caught where 84 were without, and no more genuine cards were flagged. The digit-proportion
+unit (12%) lies at the most a genuine code's digits stood apart in proportion from the most alike date's
+over 540 dev genuine cards (scan, phone, low resolution: 0.139 as a log ratio, its 99th percentile 0.10-0.12):
+a long value shrunk to fit, or printed large, keeps its face's proportion; another face's digits
+are broader or narrower (the monospaced face's by a fifth beside a proportional sans). The score sits above
 the highest any of those 755 cards reached, capture damage included (3.39: a long category on a scan
 with a shadow falling across it, its paper shifted). A single departure of SUSPECT_SCORE units is
 flagged alone: ink contrast at 42% of the others', hue 9.4 ΔE apart, text 0.18 text heights off its
@@ -38,11 +42,13 @@ from verification.findings import Finding, finding
 from verification.reading import CardReading, CheckContext
 
 UNITS = {"ink_contrast_ratio": 0.16, "ink_hue_distance": 2.6, "paper_shift_excess": 1.7, "row_offset_residual": 0.05,
-         "digit_height_ratio": 0.06}
+         "digit_height_ratio": 0.06, "digit_proportion_ratio": 0.12}
 """One unit of each departure: ink contrast 0.16 below the others' (as a share of theirs), ink hue
 2.6 ΔE (CIELAB a*b*) from theirs, paper 1.7 ΔE further from its ring than theirs, the value 0.05 text
 heights further off the line its label is on than the others sit on theirs (their median), a code's
-digits 6% taller (as a log ratio, 0.06) than the nearest in height of the card's other dates and codes."""
+digits 6% taller (as a log ratio, 0.06) than the nearest in height of the card's other dates and codes,
+a code's digits 12% broader or narrower for their height (0.12 as a log ratio) than the most alike of
+the others'."""
 SUSPECT_SCORE = 3.6
 """A value whose departures add up to this many units is flagged."""
 HUE_SPREAD = 2.0
@@ -52,6 +58,8 @@ MIN_PEERS = 3
 """Fewer other measured values than this give no baseline for ink contrast or paper."""
 MIN_HUE_PEERS = 2
 """…and for hue, whose peers exclude the values under a seal."""
+MIN_PROPORTION_PEERS = 2
+"""…and for the digits' proportion: a card may print only two dates, and both must stand apart."""
 NEAR_TIE = 1.25
 """Peers at most this many times the nearest one's distance count as nearest too."""
 TALLER = 1.2
@@ -68,6 +76,7 @@ ODDITIES = {
     "paper_shift_excess": "paper differs from the card around it",
     "row_offset_residual": "text sits off the line its label is printed on",
     "digit_height_ratio": "digits are printed taller than every other date's and number's",
+    "digit_proportion_ratio": "digits are printed broader or narrower for their height than every other date's and number's",
 }
 """What each departure in a finding's evidence says about the value, for its message."""
 
@@ -142,6 +151,9 @@ def departures(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Bo
     taller = height_departure(traces, peers)
     if taller is not None and taller[1] > 0:
         found["digit_height_ratio"] = taller
+    shaped = proportion_departure(traces, peers)
+    if shaped is not None and shaped[1] > 0:
+        found["digit_proportion_ratio"] = shaped
     return found
 
 
@@ -154,6 +166,25 @@ def height_departure(traces: FieldTraces, peers: list[FieldTraces]) -> tuple[flo
         return None
     excess = min(log(traces.digit_height / height) for height in measured)
     return round(exp(excess), 2), excess / UNITS["digit_height_ratio"]
+
+
+def proportion(traces: FieldTraces) -> float | None:
+    """How wide the value's broad digits are for their height."""
+    if traces.digit_width is None or traces.digit_height is None:
+        return None
+    return traces.digit_width / traces.digit_height
+
+
+def proportion_departure(traces: FieldTraces, peers: list[FieldTraces]) -> tuple[float, float] | None:
+    """(ratio, units) by which a code's digits (`CODE_FIELDS`) are broader or narrower for their height
+    than the most alike of the peers': one face prints its digits in one proportion at any size (a
+    long value shrunk to fit keeps it), another face's digits stand apart from every date's."""
+    own = proportion(traces)
+    others = [p for p in map(proportion, peers) if p is not None]
+    if traces.field not in CODE_FIELDS or own is None or len(others) < MIN_PROPORTION_PEERS:
+        return None
+    closest = min((log(own / other) for other in others), key=abs)
+    return round(exp(closest), 2), abs(closest) / UNITS["digit_proportion_ratio"]
 
 
 def check_tampering(reading: CardReading, context: CheckContext) -> list[Finding]:
