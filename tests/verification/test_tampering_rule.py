@@ -254,3 +254,14 @@ def test_only_codes_are_judged_by_their_digits_proportion_and_against_two_peers_
     assert tampering(shaped_rows(BROAD * 1.6, dates=1)) == []
     unmeasured = replace(shaped_rows(BROAD * 1.6)[0], digit_height=None)
     assert tampering((unmeasured, *shaped_rows(BROAD)[1:])) == []
+
+
+def test_digits_under_a_seal_are_no_baseline_while_enough_others_are_measured():
+    """A seal's strokes join the digits of the date under it, so that date's proportion may match a
+    retyped number's by chance; it counts only where too few other dates were measured."""
+    apart = BROAD * 1.6
+    rows = shaped_rows(apart, valid_until=apart)
+    seal = Box(80, 170, 340, 40)  # over valid_until's row only
+    assert tampering(rows) == []
+    assert flagged(rows, seals=(seal,)) == ["number"]
+    assert tampering(rows[:2] + rows[3:], seals=(seal,)) == []  # one unsealed date: the sealed one counts

@@ -21,7 +21,7 @@ resolution, and 72 cards again after JPEG q25, blur, shadow and dimming: 4.4%); 
 pastes were caught where 84 were without, and no more genuine cards were flagged. The digit-proportion
 unit (12%, as a log ratio) is about the 99th percentile of how far a genuine code's digits stood apart
 in proportion from the most alike date's, over 540 dev genuine cards in scan, phone and low resolution
-(0.10 to 0.12 per set; the most 0.14, and 0.17 on a phone photo dimmed to 70%): a long value shrunk
+(0.09 to 0.10 per set, the most 0.12; 0.17 on a phone photo dimmed to 70%): a long value shrunk
 to fit, or printed large, keeps its face's proportion, another face's digits are broader or narrower
 (a monospaced face's by a fifth beside a proportional sans). With it 103 of the 120 dev pastes were
 caught where 94 were without, and no more of 972 dev genuine cards (those 540 and 72 under each of
@@ -33,7 +33,8 @@ label's line on a card whose rows are true, a code's digits 24% taller than the 
 or 54% broader (35% narrower) for their height than the most alike date's.
 
 Values under a seal are not judged (the seal's pink halo is not a patch, and its strokes, masked out
-of the value's ink, leave the print fainter), nor does a sealed value's hue count among the peers'.
+of the value's ink, leave the print fainter), nor does a sealed value's hue count among the peers', nor
+its digits where enough others were measured (the seal's strokes join them).
 """
 
 from __future__ import annotations
@@ -153,10 +154,12 @@ def departures(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Bo
     row = row_departure(traces, peers)
     if row is not None and row[1] > 0:
         found["row_offset_residual"] = row
-    taller = height_departure(traces, peers)
+    # A seal's strokes join the digits of a value under it: such peers count only where too few others do.
+    unsealed = [p for p in peers if p.box not in under_seal]
+    taller = height_departure(traces, unsealed) or height_departure(traces, peers)
     if taller is not None and taller[1] > 0:
         found["digit_height_ratio"] = taller
-    shaped = proportion_departure(traces, peers)
+    shaped = proportion_departure(traces, unsealed) or proportion_departure(traces, peers)
     if shaped is not None and shaped[1] > 0:
         found["digit_proportion_ratio"] = shaped
     return found
