@@ -412,20 +412,18 @@ def digit_steps(spans: list[tuple[float, float]], code: str) -> dict[int, float]
             if pair[0].isdigit() and pair[1].isdigit()}
 
 
-def off_step(spans: list[tuple[float, float]], code: str) -> list[int]:
-    """The places i at which digits i and i + 1 of `code` stand closer or further apart than the
-    code's pitch allows (GLYPH_PITCH)."""
-    steps = digit_steps(spans, code)
+def off_step(steps: dict[int, float]) -> list[int]:
+    """The places i at which digits i and i + 1 stand closer or further apart (`digit_steps`) than
+    the code's pitch, their median step, allows (GLYPH_PITCH)."""
     pitch = float(np.median(list(steps.values()))) if steps else 0.0
     return [i for i, step in steps.items() if not GLYPH_PITCH[0] * pitch <= step <= GLYPH_PITCH[1] * pitch]
 
 
-def narrow_glyph(spans: list[tuple[float, float]], code: str, off: list[int]) -> bool:
+def narrow_glyph(steps: dict[int, float], off: list[int]) -> bool:
     """Whether the steps off the pitch (`off_step`) are those either side of one glyph set on a
     narrower advance, both shorter than the pitch (a letter I typed for 1 in a proportional face),
     rather than a character that fell apart beside two that ran together (one step short, the next
     long)."""
-    steps = digit_steps(spans, code)
     pitch = float(np.median(list(steps.values())))
     beside_one = len(off) == 1 or (len(off) == 2 and off[1] == off[0] + 1)
     return beside_one and all(steps[i] < pitch for i in off)
@@ -445,8 +443,9 @@ def code_glyphs(columns: list[tuple[int, int, int]], value: str) -> tuple[tuple[
     spans = glyph_spans(columns, len(code), prefixed=found.start() > 0)
     if spans is None:
         return ()
-    off = off_step(spans, code)
-    if off and (found.start() > 0 or not narrow_glyph(spans, code, off)):
+    steps = digit_steps(spans, code)
+    off = off_step(steps)
+    if off and (found.start() > 0 or not narrow_glyph(steps, off)):
         return ()
     return tuple((char, right - left) for char, (left, right) in zip(code, spans, strict=True))
 

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 from ocr.forensics import (
     GLYPH_MAX_WIDTH,
     GLYPH_TEXT,
+    digit_steps,
     field_traces,
     glyph_columns,
     glyph_spans,
@@ -255,16 +256,19 @@ def test_neighbouring_digits_stand_at_one_pitch_but_for_one_glyph():
         edges = np.cumsum([0.0, *advances])
         return [(left + 0.05, right - 0.05) for left, right in zip(edges, edges[1:], strict=False)]
 
-    assert off_step(cut([0.5] * 8), "12345678") == []
-    assert off_step(cut([0.5, 0.5, 0.5, 0.2, 0.5, 0.5, 0.5, 0.5]), "12345678") == [2, 3]  # an I set narrow
-    assert off_step(cut([0.5, 0.5, 0.22, 0.22, 0.5, 0.5, 0.5, 0.5]), "12345678") == [1, 2, 3]  # a 0 fallen in two
-    assert off_step(cut([0.2, 0.5, 0.5, 0.5]), "T123") == []  # a letter's step is not held to the digits' pitch
-    narrow_i = cut([0.5, 0.5, 0.5, 0.2, 0.5, 0.5, 0.5, 0.5])
-    assert narrow_glyph(narrow_i, "12345678", off_step(narrow_i, "12345678"))
-    fell_apart_beside_a_merge = cut([0.5, 0.5, 0.15, 0.85, 0.5, 0.5, 0.5, 0.5])  # a 3 in two, its half run into a 0
-    assert off_step(fell_apart_beside_a_merge, "12345678") == [1, 3]
-    assert not narrow_glyph(fell_apart_beside_a_merge, "12345678", [1, 3])
-    assert not narrow_glyph(narrow_i, "12345678", [2, 3, 4])
+    def steps(advances: list[float], code: str = "12345678") -> dict[int, float]:
+        return digit_steps(cut(advances), code)
+
+    assert off_step(steps([0.5] * 8)) == []
+    assert off_step(steps([0.5, 0.5, 0.5, 0.2, 0.5, 0.5, 0.5, 0.5])) == [2, 3]  # an I set narrow
+    assert off_step(steps([0.5, 0.5, 0.22, 0.22, 0.5, 0.5, 0.5, 0.5])) == [1, 2, 3]  # a 0 fallen in two
+    assert off_step(steps([0.2, 0.5, 0.5, 0.5], "T123")) == []  # a letter's step is not held to the digits' pitch
+    narrow_i = steps([0.5, 0.5, 0.5, 0.2, 0.5, 0.5, 0.5, 0.5])
+    assert narrow_glyph(narrow_i, off_step(narrow_i))
+    fell_apart_beside_a_merge = steps([0.5, 0.5, 0.15, 0.85, 0.5, 0.5, 0.5, 0.5])  # a 3 in two, its half run into a 0
+    assert off_step(fell_apart_beside_a_merge) == [1, 3]
+    assert not narrow_glyph(fell_apart_beside_a_merge, [1, 3])
+    assert not narrow_glyph(narrow_i, [2, 3, 4])
 
 
 def test_a_cut_much_wider_than_the_others_is_two_characters_run_together():
