@@ -7,24 +7,25 @@ them on. Each value's paper is measured against a ring outside its box, its ink 
 ink's hue, and its height on its row against its label's, as figures the rule compares with the card's
 other values (`verification.rules.tampering`). A code's print (证号, the ID number) is also cut into one
 glyph per character read and each glyph's width kept: a letter typed for a digit (O for 0) is read as
-that digit but printed as another glyph (`verification.rules.numbers`); and the height and width of the
-digits of codes and dates are kept, for a number retyped in another size or face. Measurements are taken at a fixed
-text height so scans, photos and low-resolution copies give comparable figures. Stroke width and the
-paper's fine pattern were tried too and dropped: on the dev cards they varied as much between genuine
-values as after a paste. So were, on 24 pasted numbers against 108 genuine cards: the paper's noise
-residual, band-pass and oriented (structure-tensor) texture energy, straight steps along the box's
-sides, and a paper shift measured against a plane fitted to the ring (to cancel lighting gradients) —
-none kept a pasted number apart from genuine values at a false-alarm rate near 1%. Nor did, on 324
-genuine cards and 24 pasted numbers: the text height (a box stands alone in size on a tilted photo's
-long lines as often as after a paste), the value's offset from its label's row as the reader's boxes
-place them (the row offset kept here is measured on the print itself, each row turned upright by the
-direction of the engine's lines around it), or the shapes of its digits set against the same digits on
-the card's other lines (the reader's level line crops, cut per character: pasted numbers in another face
-correlated 0.71–0.96 with the others, but a rule catching 4 of the 10 that could be cut flagged 6
-genuine cards, phone and low-resolution digits varying as much). Stroke width added as a fourth
-departure to the rule's sum caught fewer (the score needed to spare genuine cards rose more than the
-pastes' did). A card saved again as JPEG at quality 25 shifts the paper beside print by up to 5 ΔE
-(ringing); masking more print (up to 13 px at the fixed text height) or comparing chroma only did not
+that digit but printed as another glyph (`verification.rules.numbers`); and the height, width and
+stroke of the digits of codes and dates are kept, for a number retyped in another size or face.
+Measurements are taken at a fixed text height so scans, photos and low-resolution copies give comparable
+figures. Stroke width over every value's print (CJK and digits alike, where only digits are set against
+digits now) and the paper's fine pattern were tried too and dropped: on the dev cards they varied as
+much between genuine values as after a paste. So were, on 24 pasted numbers against 108 genuine cards:
+the paper's noise residual, band-pass and oriented (structure-tensor) texture energy, straight steps
+along the box's sides, and a paper shift measured against a plane fitted to the ring (to cancel lighting
+gradients) — none kept a pasted number apart from genuine values at a false-alarm rate near 1%. Nor did,
+on 324 genuine cards and 24 pasted numbers: the text height (a box stands alone in size on a tilted
+photo's long lines as often as after a paste), the value's offset from its label's row as the reader's
+boxes place them (the row offset kept here is measured on the print itself, each row turned upright by
+the direction of the engine's lines around it), or the shapes of its digits set against the same digits
+on the card's other lines (the reader's level line crops, cut per character: pasted numbers in another
+face correlated 0.71–0.96 with the others, but a rule catching 4 of the 10 that could be cut flagged 6
+genuine cards, phone and low-resolution digits varying as much). Stroke width over every value added as
+a fourth departure to the rule's sum caught fewer (the score needed to spare genuine cards rose more
+than the pastes' did). A card saved again as JPEG at quality 25 shifts the paper beside print by up to 5
+ΔE (ringing); masking more print (up to 13 px at the fixed text height) or comparing chroma only did not
 spare those cards without losing pastes, so the rule's units take that damage in.
 """
 
@@ -35,6 +36,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -78,7 +80,7 @@ MIN_TEXT = 6
 CODE_FIELDS = ("number", "id_number")
 """Values whose characters are cut apart and measured (`code_glyphs`): a retyped digit hides there."""
 DIGIT_FIELDS = (*CODE_FIELDS, "first_issued", "valid_from", "valid_until")
-"""Values printed with digits, whose digits' height and width are measured (`digit_size`)."""
+"""Values printed with digits, whose digits' height, width and stroke are measured (`digit_figures`)."""
 DIGIT_WIDTH = (0.15, 0.6)
 """A glyph this many text heights wide, no narrower and no wider, is taken for a digit: a CJK
 character (年, 至) is wider, a stroke of one that fell apart or a full stop narrower."""
@@ -117,6 +119,19 @@ shares of the code's median step mean a character fell apart or the cut is out o
 text (see `code_glyphs`)."""
 
 
+class Cut(NamedTuple):
+    """One character cut from a `line_band`, in the band's pixels."""
+
+    left: int
+    right: int
+    height: int
+    """Rows from the cut's top print to its bottom print."""
+    ink: int
+    """Print pixels in the cut."""
+    runs: int
+    """Runs of print along its rows: ink / runs is how thick its strokes are across a row."""
+
+
 @dataclass(frozen=True)
 class FieldTraces:
     """One value's print and paper, in units that do not depend on the image's resolution."""
@@ -144,6 +159,9 @@ class FieldTraces:
     """The median width of the value's broad digits (DIGIT_BROAD), in the card's text heights: one
     face prints its digits as wide for their height at any size, a value retyped in another face
     does not."""
+    digit_stroke: float | None = None
+    """How thick the strokes of the value's digits are across a row, in the card's text heights: one
+    face's digits are as heavy for their height at any size, another face's (bold, light) are not."""
 
 
 def grown(box: Box, by: float, width: int, height: int) -> tuple[int, int, int, int]:
@@ -328,10 +346,10 @@ def print_level(darkness: np.ndarray) -> float:
     return max(PRINT_DARKNESS, otsu_level(np.clip(darkness, 0, 255)))
 
 
-def glyph_columns(darkness: np.ndarray, text: float) -> list[tuple[int, int, int]]:
-    """The column spans, left to right, of the characters in a band of print `text` pixels high
-    (`line_band`), each with the height of the print in it, in pixels: print (`print_level`) cut
-    where no column holds a character's body or a piece touching one (GLYPH_BODY, GLYPH_TOUCH)."""
+def glyph_columns(darkness: np.ndarray, text: float) -> list[Cut]:
+    """The characters, left to right, in a band of print `text` pixels high (`line_band`): print
+    (`print_level`) cut where no column holds a character's body or a piece touching one
+    (GLYPH_BODY, GLYPH_TOUCH)."""
     inked_pixels = (darkness >= print_level(darkness)).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(inked_pixels, connectivity=8)
     spans = [(stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH],
@@ -346,11 +364,13 @@ def glyph_columns(darkness: np.ndarray, text: float) -> list[tuple[int, int, int
         if is_body or near[left:right].any():
             inked[left:right] = True
     edges = np.flatnonzero(np.diff(np.concatenate(([False], inked))))
-    columns = []
+    cuts = []
     for left, right in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-        rows = np.flatnonzero(inked_pixels[:, left:right].any(axis=1))
-        columns.append((left, right, int(rows[-1] - rows[0] + 1)))
-    return columns
+        print_ = inked_pixels[:, left:right]
+        rows = np.flatnonzero(print_.any(axis=1))
+        runs = int(np.count_nonzero(np.diff(print_, axis=1, prepend=0) == 1))
+        cuts.append(Cut(left, right, int(rows[-1] - rows[0] + 1), int(print_.sum()), runs))
+    return cuts
 
 
 def line_band(gray: np.ndarray, box: Box, direction: float, text: float) -> np.ndarray | None:
@@ -375,7 +395,7 @@ def line_band(gray: np.ndarray, box: Box, direction: float, text: float) -> np.n
     return cv2.resize(darkness[top:round(top + 2 * half)], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
 
 
-def glyph_spans(columns: list[tuple[int, int, int]], count: int,
+def glyph_spans(columns: list[Cut], count: int,
                 prefixed: bool = False) -> list[tuple[float, float]] | None:
     """Where the last `count` characters cut from a `line_band` (`glyph_columns`, at GLYPH_TEXT)
     begin and end, in text heights; None where the print was not cut into exactly that many
@@ -384,25 +404,28 @@ def glyph_spans(columns: list[tuple[int, int, int]], count: int,
     as_read = len(columns) > count if prefixed else len(columns) == count
     if not as_read:
         return None
-    kept = [(left / GLYPH_TEXT, right / GLYPH_TEXT) for left, right, _ in columns[-count:]]
+    kept = [(cut.left / GLYPH_TEXT, cut.right / GLYPH_TEXT) for cut in columns[-count:]]
     widths = [right - left for left, right in kept]
     if max(widths) > min(GLYPH_MAX_WIDTH, GLYPH_WIDEST * float(np.median(widths))):
         return None
     return kept
 
 
-def digit_size(columns: list[tuple[int, int, int]]) -> tuple[float | None, float | None]:
-    """The median height, in text heights, of the characters cut from a `line_band` (`glyph_columns`,
-    at GLYPH_TEXT) shaped like digits (DIGIT_WIDTH, DIGIT_MIN_HEIGHT), None with fewer than MIN_DIGITS;
-    and the median width of those of them that are broad (DIGIT_BROAD), None with fewer than MIN_BROAD."""
-    digits = [((right - left) / GLYPH_TEXT, rows / GLYPH_TEXT) for left, right, rows in columns]
-    digits = [(width, height) for width, height in digits
-              if DIGIT_WIDTH[0] <= width <= DIGIT_WIDTH[1] and height >= DIGIT_MIN_HEIGHT]
+def digit_figures(columns: list[Cut]) -> tuple[float | None, float | None, float | None]:
+    """Of the characters cut from a `line_band` (`glyph_columns`, at GLYPH_TEXT) shaped like digits
+    (DIGIT_WIDTH, DIGIT_MIN_HEIGHT), in text heights: the median height and the thickness of their
+    strokes across a row (print pixels per run of print), None with fewer than MIN_DIGITS; and the
+    median width of those that are broad (DIGIT_BROAD), None with fewer than MIN_BROAD. As
+    (height, width, stroke)."""
+    digits = [cut for cut in columns if DIGIT_WIDTH[0] <= (cut.right - cut.left) / GLYPH_TEXT <= DIGIT_WIDTH[1]
+              and cut.height >= DIGIT_MIN_HEIGHT * GLYPH_TEXT]
     if len(digits) < MIN_DIGITS:
-        return None, None
-    height = float(np.median([height for _, height in digits]))
-    broad = [width for width, _ in digits if width >= DIGIT_BROAD * height]
-    return height, float(np.median(broad)) if len(broad) >= MIN_BROAD else None
+        return None, None, None
+    height = float(np.median([cut.height for cut in digits])) / GLYPH_TEXT
+    stroke = sum(cut.ink for cut in digits) / max(1, sum(cut.runs for cut in digits)) / GLYPH_TEXT
+    broad = [(cut.right - cut.left) / GLYPH_TEXT for cut in digits
+             if cut.right - cut.left >= DIGIT_BROAD * height * GLYPH_TEXT]
+    return height, float(np.median(broad)) if len(broad) >= MIN_BROAD else None, stroke
 
 
 def digit_steps(spans: list[tuple[float, float]], code: str) -> dict[int, float]:
@@ -429,7 +452,7 @@ def narrow_glyph(steps: dict[int, float], off: list[int]) -> bool:
     return beside_one and all(steps[i] < pitch for i in off)
 
 
-def code_glyphs(columns: list[tuple[int, int, int]], value: str) -> tuple[tuple[str, float], ...]:
+def code_glyphs(columns: list[Cut], value: str) -> tuple[tuple[str, float], ...]:
     """The code's trailing letters and digits (a province abbreviation before them is left out) with
     their widths (see `FieldTraces.glyphs`), where the cut stands at the digits' pitch (`off_step`):
     characters that fell apart or ran together put it out of step with the characters read. One
@@ -466,9 +489,9 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
             direction = value_direction(reading.box, lines, text)
             offset = row_offset(gray, reading.box, direction, text) if text >= MIN_TEXT else None
             band = line_band(gray, reading.box, direction, text) if name in DIGIT_FIELDS and text >= MIN_TEXT else None
-            columns = [] if band is None else glyph_columns(band, GLYPH_TEXT)  # cut once: glyphs and heights
+            columns = [] if band is None else glyph_columns(band, GLYPH_TEXT)  # cut once: glyphs and digit figures
             glyphs = code_glyphs(columns, reading.value) if columns and name in CODE_FIELDS else ()
-            height, width = digit_size(columns)
+            height, width, stroke = digit_figures(columns)
             measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset, glyphs=glyphs,
-                                            digit_height=height, digit_width=width)
+                                            digit_height=height, digit_width=width, digit_stroke=stroke)
     return list(measured.values())

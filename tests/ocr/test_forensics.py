@@ -366,3 +366,26 @@ def test_a_number_retyped_in_another_face_has_digits_of_another_proportion():
     shapes = digit_proportions(number_face=mono)
     assert math.log(dates_proportion(shapes) / shapes["number"]) > 0.15
 
+
+def digit_weights(**card) -> dict[str, float | None]:
+    """Each value's digits' stroke thickness for their height, on a `dated_card`."""
+    return {t.field: t.digit_stroke / t.digit_height if t.digit_stroke and t.digit_height else None
+            for t in field_traces(*dated_card(**card))}
+
+
+def dates_weight(weights: dict[str, float | None]) -> float:
+    return float(np.median([weights[name] for name in ("first_issued", "valid_from", "valid_until")]))
+
+
+@pytest.mark.parametrize("scale", [0.85, 1.0, 1.25])
+def test_digits_in_one_face_keep_their_weight_at_any_size(scale):
+    weights = digit_weights(number_scale=scale)
+    assert abs(math.log(weights["number"] / dates_weight(weights))) < 0.2
+
+
+def test_a_number_retyped_in_a_regular_face_beside_bold_dates_is_lighter():
+    regular = next((face for face in installed_faces() if face.name == "noto-sans"), None)
+    if regular is None or DATED_FACE.name != "noto-sans-bold":
+        pytest.skip("needs fonts-noto-cjk's sans face in both weights")
+    weights = digit_weights(number_face=regular)
+    assert math.log(dates_weight(weights) / weights["number"]) > 0.3

@@ -265,3 +265,30 @@ def test_digits_under_a_seal_are_no_baseline_while_enough_others_are_measured():
     assert tampering(rows) == []
     assert flagged(rows, seals=(seal,)) == ["number"]
     assert tampering(rows[:2] + rows[3:], seals=(seal,)) == []  # one unsealed date: the sealed one counts
+
+
+STROKE = 0.16  # every date's and code's digits' stroke thickness, in text heights: 0.27 of DIGITS
+WEIGHT_UNIT = UNITS["digit_weight_ratio"]
+
+
+def weighted_rows(number: float, **others: float) -> tuple[FieldTraces, ...]:
+    """The number and three dates with digits DIGITS tall; `number` and `others` set their strokes."""
+    rows = [FieldTraces("number", Box(100, 0, 300, 30), CONTRAST, PAPER, HUE, digit_height=DIGITS,
+                        digit_stroke=number)]
+    for i, name in enumerate(("first_issued", "valid_from", "valid_until"), start=1):
+        rows.append(FieldTraces(name, Box(100, 60 * i, 300, 30), CONTRAST, PAPER, HUE,
+                                digit_height=DIGITS, digit_stroke=others.get(name, STROKE)))
+    return tuple(rows)
+
+
+@pytest.mark.parametrize("direction", [1, -1], ids=["heavier", "lighter"])
+def test_a_number_whose_strokes_are_unlike_every_dates_is_flagged(direction):
+    """A number retyped in a bold face beside regular dates, or the other way round."""
+    apart = STROKE * exp(direction * (SUSPECT_SCORE + 0.2) * WEIGHT_UNIT)
+    found = tampering(weighted_rows(apart))
+    assert [f.evidence["field"] for f in found] == ["number"]
+    assert found[0].evidence["digit_weight_ratio"] == pytest.approx(apart / STROKE, abs=0.01)
+    assert "heavier or lighter" in found[0].message
+    assert tampering(weighted_rows(STROKE * exp(direction * (SUSPECT_SCORE - 0.3) * WEIGHT_UNIT))) == []
+    assert tampering(weighted_rows(apart, valid_from=apart)) == []
+    assert tampering(weighted_rows(STROKE, valid_from=apart)) == []  # a date's print is not judged so

@@ -2,8 +2,9 @@
 
 A pasted patch with retyped characters shows as ink fainter than the card's other values, ink of another
 hue (the forger's printer is not the authority's), paper of another colour than the ring around it, text
-off the line its label is printed on, or a number whose digits stand taller than every date's or are
-broader or narrower for their height than every date's (retyped in another size or face). Each value
+off the line its label is printed on, or a number whose digits stand taller than every date's, or are
+broader or narrower, heavier or lighter, for their height than every date's (retyped in another size or
+face). Each value
 is compared with the card's own other values, so lighting, paper tint and capture damage that touch the
 whole card cancel out, and with its nearest values, so shade that falls across one part of a photo
 does too.
@@ -25,12 +26,16 @@ in proportion from the most alike date's, over 540 dev genuine cards in scan, ph
 to fit, or printed large, keeps its face's proportion, another face's digits are broader or narrower
 (a monospaced face's by a fifth beside a proportional sans). With it 103 of the 120 dev pastes were
 caught where 94 were without, and no more of 972 dev genuine cards (those 540 and 72 under each of
-six capture damages) were flagged. The score sits above
+six capture damages) were flagged. The digit-weight unit (25%) lies at the most a genuine code's
+digits' strokes stood apart from the most alike date's over the 540 (0.22; the 99th percentile over
+all 972, 0.18; the most, 0.27, on a blurred phone photo): with it 107 pastes were caught, and no more
+genuine cards flagged. The score sits above
 the highest any of those 755 cards reached, capture damage included (3.39: a long category on a scan
 with a shadow falling across it, its paper shifted). A single departure of SUSPECT_SCORE units is
 flagged alone: ink contrast at 42% of the others', hue 9.4 ΔE apart, text 0.18 text heights off its
 label's line on a card whose rows are true, a code's digits 24% taller than the nearest date's,
-or 54% broader (35% narrower) for their height than the most alike date's.
+or 54% broader (35% narrower) for their height than the most alike date's, or with strokes 2.5 times
+as heavy (0.4 times as light).
 
 Values under a seal are not judged (the seal's pink halo is not a patch, and its strokes, masked out
 of the value's ink, leave the print fainter), nor does a sealed value's hue count among the peers', nor
@@ -39,6 +44,7 @@ its digits where enough others were measured (the seal's strokes join them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import dist, exp, hypot, log
 from statistics import median
 
@@ -48,13 +54,13 @@ from verification.findings import Finding, finding
 from verification.reading import CardReading, CheckContext
 
 UNITS = {"ink_contrast_ratio": 0.16, "ink_hue_distance": 2.6, "paper_shift_excess": 1.7, "row_offset_residual": 0.05,
-         "digit_height_ratio": 0.06, "digit_proportion_ratio": 0.12}
+         "digit_height_ratio": 0.06, "digit_proportion_ratio": 0.12, "digit_weight_ratio": 0.25}
 """One unit of each departure: ink contrast 0.16 below the others' (as a share of theirs), ink hue
 2.6 ΔE (CIELAB a*b*) from theirs, paper 1.7 ΔE further from its ring than theirs, the value 0.05 text
 heights further off the line its label is on than the others sit on theirs (their median), a code's
 digits 6% taller (as a log ratio, 0.06) than the nearest in height of the card's other dates and codes,
 a code's digits 12% broader or narrower for their height (0.12 as a log ratio) than the most alike of
-the others'."""
+the others', their strokes 25% heavier or lighter for their height (0.25 as a log ratio)."""
 SUSPECT_SCORE = 3.6
 """A value whose departures add up to this many units is flagged."""
 HUE_SPREAD = 2.0
@@ -64,8 +70,8 @@ MIN_PEERS = 3
 """Fewer other measured values than this give no baseline for ink contrast or paper."""
 MIN_HUE_PEERS = 2
 """…and for hue, whose peers exclude the values under a seal."""
-MIN_PROPORTION_PEERS = 2
-"""…and for the digits' proportion: a card may print only two dates, and both must stand apart."""
+MIN_FACE_PEERS = 2
+"""…and for the digits' proportion and weight: a card may print only two dates, and both must stand apart."""
 NEAR_TIE = 1.25
 """Peers at most this many times the nearest one's distance count as nearest too."""
 TALLER = 1.2
@@ -83,6 +89,7 @@ ODDITIES = {
     "row_offset_residual": "text sits off the line its label is printed on",
     "digit_height_ratio": "digits are printed taller than every other date's and number's",
     "digit_proportion_ratio": "digits are broader or narrower for their height than every other date's and number's",
+    "digit_weight_ratio": "digits' strokes are heavier or lighter than every other date's and number's",
 }
 """What each departure in a finding's evidence says about the value, for its message."""
 
@@ -159,9 +166,10 @@ def departures(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Bo
     taller = height_departure(traces, unsealed) or height_departure(traces, peers)
     if taller is not None and taller[1] > 0:
         found["digit_height_ratio"] = taller
-    shaped = proportion_departure(traces, unsealed) or proportion_departure(traces, peers)
-    if shaped is not None and shaped[1] > 0:
-        found["digit_proportion_ratio"] = shaped
+    for unit in FACE_FIGURES:
+        unlike = face_departure(traces, unsealed, unit) or face_departure(traces, peers, unit)
+        if unlike is not None and unlike[1] > 0:
+            found[unit] = unlike
     return found
 
 
@@ -183,16 +191,30 @@ def proportion(traces: FieldTraces) -> float | None:
     return traces.digit_width / traces.digit_height
 
 
-def proportion_departure(traces: FieldTraces, peers: list[FieldTraces]) -> tuple[float, float] | None:
-    """(ratio, units) by which a code's digits (`CODE_FIELDS`) are broader or narrower for their height
-    than the most alike of the peers': one face prints its digits in one proportion at any size (a
-    long value shrunk to fit keeps it), another face's digits stand apart from every date's."""
-    own = proportion(traces)
-    others = [p for p in map(proportion, peers) if p is not None]
-    if traces.field not in CODE_FIELDS or own is None or len(others) < MIN_PROPORTION_PEERS:
+def weight(traces: FieldTraces) -> float | None:
+    """How thick the strokes of the value's digits are for their height."""
+    if traces.digit_stroke is None or traces.digit_height is None:
+        return None
+    return traces.digit_stroke / traces.digit_height
+
+
+FACE_FIGURES: dict[str, Callable[[FieldTraces], float | None]] = {
+    "digit_proportion_ratio": proportion, "digit_weight_ratio": weight}
+"""What a face keeps at any size, by the departure it gives: a long value shrunk to fit, or printed
+large, keeps its digits' proportion and weight; another face's digits are broader or narrower,
+heavier or lighter."""
+
+
+def face_departure(traces: FieldTraces, peers: list[FieldTraces], unit: str) -> tuple[float, float] | None:
+    """(ratio, units) by which a code's digits (`CODE_FIELDS`) stand apart in one of a face's figures
+    (`FACE_FIGURES[unit]`) from the most alike of the peers' digits, either way."""
+    figure = FACE_FIGURES[unit]
+    own = figure(traces)
+    others = [f for f in map(figure, peers) if f is not None]
+    if traces.field not in CODE_FIELDS or own is None or len(others) < MIN_FACE_PEERS:
         return None
     closest = min((log(own / other) for other in others), key=abs)
-    return round(exp(closest), 2), abs(closest) / UNITS["digit_proportion_ratio"]
+    return round(exp(closest), 2), abs(closest) / UNITS[unit]
 
 
 def check_tampering(reading: CardReading, context: CheckContext) -> list[Finding]:
