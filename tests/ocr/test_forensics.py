@@ -341,51 +341,37 @@ def test_a_date_without_digits_has_no_digit_height():
     assert heights["valid_until"] is None and heights["valid_from"] is not None
 
 
-def digit_proportions(**card) -> dict[str, float | None]:
-    """Each value's broad digits' width for their height, on a `dated_card`."""
-    return {t.field: t.digit_width / t.digit_height if t.digit_width and t.digit_height else None
-            for t in field_traces(*dated_card(**card))}
+FACE_FIGURES = {"proportion": "digit_width", "weight": "digit_stroke"}
+"""What a face keeps at any size: its digits' width and their strokes' thickness, for their height."""
 
 
-def dates_proportion(shapes: dict[str, float | None]) -> float:
-    return float(np.median([shapes[name] for name in ("first_issued", "valid_from", "valid_until")]))
+def number_against_dates(figure: str, **card) -> float:
+    """log(the number's `figure` (FACE_FIGURES) / the dates' median one) on a `dated_card`."""
+    traces = {t.field: t for t in field_traces(*dated_card(**card))}
+    ratios = {name: getattr(t, FACE_FIGURES[figure]) / t.digit_height for name, t in traces.items()}
+    return math.log(ratios["number"] / float(np.median([ratios[name] for name in DATED if name != "number"])))
 
 
+@pytest.mark.parametrize(("figure", "within"), [("proportion", 0.07), ("weight", 0.2)])
 @pytest.mark.parametrize("scale", [0.85, 1.0, 1.25])
-def test_digits_in_one_face_keep_their_proportion_at_any_size(scale):
+def test_digits_in_one_face_keep_their_proportion_and_weight_at_any_size(figure, within, scale):
     """A long number fitted small to its space, or printed large, is still the card's face."""
-    shapes = digit_proportions(number_scale=scale)
-    assert abs(math.log(shapes["number"] / dates_proportion(shapes))) < 0.07
+    assert abs(number_against_dates(figure, number_scale=scale)) < within
+
+
+def face_named(name: str):
+    face = next((face for face in installed_faces() if face.name == name), None)
+    if face is None or face == DATED_FACE:
+        pytest.skip(f"needs fonts-noto-cjk's {name} face beside the dates' {DATED_FACE.name}")
+    return face
 
 
 def test_a_number_retyped_in_another_face_has_digits_of_another_proportion():
     """The monospaced face's digits are narrow for their height beside a proportional sans face's."""
-    mono = next((face for face in installed_faces() if face.name == "noto-sans-mono"), None)
-    if mono is None or DATED_FACE.name == mono.name:
-        pytest.skip("needs fonts-noto-cjk's monospaced face beside another value face")
-    shapes = digit_proportions(number_face=mono)
-    assert math.log(dates_proportion(shapes) / shapes["number"]) > 0.15
-
-
-def digit_weights(**card) -> dict[str, float | None]:
-    """Each value's digits' stroke thickness for their height, on a `dated_card`."""
-    return {t.field: t.digit_stroke / t.digit_height if t.digit_stroke and t.digit_height else None
-            for t in field_traces(*dated_card(**card))}
-
-
-def dates_weight(weights: dict[str, float | None]) -> float:
-    return float(np.median([weights[name] for name in ("first_issued", "valid_from", "valid_until")]))
-
-
-@pytest.mark.parametrize("scale", [0.85, 1.0, 1.25])
-def test_digits_in_one_face_keep_their_weight_at_any_size(scale):
-    weights = digit_weights(number_scale=scale)
-    assert abs(math.log(weights["number"] / dates_weight(weights))) < 0.2
+    assert number_against_dates("proportion", number_face=face_named("noto-sans-mono")) < -0.15
 
 
 def test_a_number_retyped_in_a_regular_face_beside_bold_dates_is_lighter():
-    regular = next((face for face in installed_faces() if face.name == "noto-sans"), None)
-    if regular is None or DATED_FACE.name != "noto-sans-bold":
-        pytest.skip("needs fonts-noto-cjk's sans face in both weights")
-    weights = digit_weights(number_face=regular)
-    assert math.log(dates_weight(weights) / weights["number"]) > 0.3
+    if DATED_FACE.name != "noto-sans-bold":
+        pytest.skip("the dates are not printed bold")
+    assert number_against_dates("weight", number_face=face_named("noto-sans")) < -0.3

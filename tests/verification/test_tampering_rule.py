@@ -221,74 +221,55 @@ def test_only_codes_are_judged_by_their_digits_height_and_against_enough_peers()
     assert tampering(few[:3]) == []  # two dates are too few to set a number against
 
 
-PROPORTION_UNIT = UNITS["digit_proportion_ratio"]
-BROAD = 0.4  # every date's and code's broad digits' width, in text heights: 2/3 of DIGITS
+FACES = {  # departure: (the figure it compares, every value's figure in text heights, its message's words)
+    "digit_proportion_ratio": ("digit_width", 0.4, "broader or narrower"),
+    "digit_weight_ratio": ("digit_stroke", 0.16, "heavier or lighter"),
+}
+BROAD = FACES["digit_proportion_ratio"][1]
 
 
-def shaped_rows(number: float, dates: int = 3, **others: float) -> tuple[FieldTraces, ...]:
-    """The number and `dates` dates with digits DIGITS tall; `number` and `others` set the broad
-    digits' width."""
-    rows = [FieldTraces("number", Box(100, 0, 300, 30), CONTRAST, PAPER, HUE, digit_height=DIGITS, digit_width=number)]
+def face_rows(figure: str, number: float, dates: int = 3, **others: float) -> tuple[FieldTraces, ...]:
+    """The number and `dates` dates with digits DIGITS tall; `number` and `others` set their `figure`
+    (a FieldTraces attribute), the dates' defaulting to FACES' figure."""
+    usual = next(value for attribute, value, _ in FACES.values() if attribute == figure)
+    rows = [FieldTraces("number", Box(100, 0, 300, 30), CONTRAST, PAPER, HUE, digit_height=DIGITS, **{figure: number})]
     for i, name in enumerate(("first_issued", "valid_from", "valid_until")[:dates], start=1):
         rows.append(FieldTraces(name, Box(100, 60 * i, 300, 30), CONTRAST, PAPER, HUE,
-                                digit_height=DIGITS, digit_width=others.get(name, BROAD)))
+                                digit_height=DIGITS, **{figure: others.get(name, usual)}))
     return tuple(rows)
 
 
-@pytest.mark.parametrize("direction", [1, -1], ids=["broader", "narrower"])
-def test_a_number_whose_digits_are_shaped_unlike_every_dates_is_flagged(direction):
-    """A number retyped in another face: its digits broader or narrower for their height than any
-    date's, whatever its size. Nearly as unlike, or as alike as one date, is no sign."""
-    apart = BROAD * exp(direction * (SUSPECT_SCORE + 0.2) * PROPORTION_UNIT)
-    found = tampering(shaped_rows(apart))
+@pytest.mark.parametrize("unit", FACES)
+@pytest.mark.parametrize("direction", [1, -1], ids=["more", "less"])
+def test_a_number_whose_digits_are_unlike_every_dates_is_flagged(unit, direction):
+    """A number retyped in another face: its digits broader or narrower, heavier or lighter, for their
+    height than any date's, whatever its size. Nearly as unlike, or as alike as one date, is no sign."""
+    figure, usual, words = FACES[unit]
+    apart = usual * exp(direction * (SUSPECT_SCORE + 0.2) * UNITS[unit])
+    found = tampering(face_rows(figure, apart))
     assert [f.evidence["field"] for f in found] == ["number"]
-    assert found[0].evidence["digit_proportion_ratio"] == pytest.approx(apart / BROAD, abs=0.01)
-    assert "broader or narrower" in found[0].message
-    assert tampering(shaped_rows(BROAD * exp(direction * (SUSPECT_SCORE - 0.3) * PROPORTION_UNIT))) == []
-    assert tampering(shaped_rows(apart, valid_from=apart)) == []
+    assert found[0].evidence[unit] == pytest.approx(apart / usual, abs=0.01)
+    assert words in found[0].message
+    assert tampering(face_rows(figure, usual * exp(direction * (SUSPECT_SCORE - 0.3) * UNITS[unit]))) == []
+    assert tampering(face_rows(figure, apart, valid_from=apart)) == []
 
 
-def test_only_codes_are_judged_by_their_digits_proportion_and_against_two_peers_at_least():
-    assert tampering(shaped_rows(BROAD, valid_until=BROAD * 1.6)) == []  # a date's print is not judged so
-    assert flagged(shaped_rows(BROAD * 1.6, dates=2)) == ["number"]  # a card printing two dates only
-    assert tampering(shaped_rows(BROAD * 1.6, dates=1)) == []
-    unmeasured = replace(shaped_rows(BROAD * 1.6)[0], digit_height=None)
-    assert tampering((unmeasured, *shaped_rows(BROAD)[1:])) == []
+@pytest.mark.parametrize("unit", FACES)
+def test_only_codes_are_judged_by_their_digits_face_and_against_two_peers_at_least(unit):
+    figure, usual, _ = FACES[unit]
+    assert tampering(face_rows(figure, usual, valid_until=usual * 2.6)) == []  # a date's print is not judged so
+    assert flagged(face_rows(figure, usual * 2.6, dates=2)) == ["number"]  # a card printing two dates only
+    assert tampering(face_rows(figure, usual * 2.6, dates=1)) == []
+    unmeasured = replace(face_rows(figure, usual * 2.6)[0], digit_height=None)
+    assert tampering((unmeasured, *face_rows(figure, usual)[1:])) == []
 
 
 def test_digits_under_a_seal_are_no_baseline_while_enough_others_are_measured():
     """A seal's strokes join the digits of the date under it, so that date's proportion may match a
     retyped number's by chance; it counts only where too few other dates were measured."""
     apart = BROAD * 1.6
-    rows = shaped_rows(apart, valid_until=apart)
+    rows = face_rows("digit_width", apart, valid_until=apart)
     seal = Box(80, 170, 340, 40)  # over valid_until's row only
     assert tampering(rows) == []
     assert flagged(rows, seals=(seal,)) == ["number"]
     assert tampering(rows[:2] + rows[3:], seals=(seal,)) == []  # one unsealed date: the sealed one counts
-
-
-STROKE = 0.16  # every date's and code's digits' stroke thickness, in text heights: 0.27 of DIGITS
-WEIGHT_UNIT = UNITS["digit_weight_ratio"]
-
-
-def weighted_rows(number: float, **others: float) -> tuple[FieldTraces, ...]:
-    """The number and three dates with digits DIGITS tall; `number` and `others` set their strokes."""
-    rows = [FieldTraces("number", Box(100, 0, 300, 30), CONTRAST, PAPER, HUE, digit_height=DIGITS,
-                        digit_stroke=number)]
-    for i, name in enumerate(("first_issued", "valid_from", "valid_until"), start=1):
-        rows.append(FieldTraces(name, Box(100, 60 * i, 300, 30), CONTRAST, PAPER, HUE,
-                                digit_height=DIGITS, digit_stroke=others.get(name, STROKE)))
-    return tuple(rows)
-
-
-@pytest.mark.parametrize("direction", [1, -1], ids=["heavier", "lighter"])
-def test_a_number_whose_strokes_are_unlike_every_dates_is_flagged(direction):
-    """A number retyped in a bold face beside regular dates, or the other way round."""
-    apart = STROKE * exp(direction * (SUSPECT_SCORE + 0.2) * WEIGHT_UNIT)
-    found = tampering(weighted_rows(apart))
-    assert [f.evidence["field"] for f in found] == ["number"]
-    assert found[0].evidence["digit_weight_ratio"] == pytest.approx(apart / STROKE, abs=0.01)
-    assert "heavier or lighter" in found[0].message
-    assert tampering(weighted_rows(STROKE * exp(direction * (SUSPECT_SCORE - 0.3) * WEIGHT_UNIT))) == []
-    assert tampering(weighted_rows(apart, valid_from=apart)) == []
-    assert tampering(weighted_rows(STROKE, valid_from=apart)) == []  # a date's print is not judged so
