@@ -373,18 +373,16 @@ def glyph_columns(darkness: np.ndarray, text: float) -> list[Cut]:
     return cuts
 
 
-def line_band(brightest: np.ndarray, box: Box, direction: float, text: float) -> np.ndarray | None:
+def line_band(gray: np.ndarray, box: Box, direction: float, text: float) -> np.ndarray | None:
     """The print of the line in `box`, read upright (`direction`) on rows `text` pixels high, as a
     darkness map (`upright_darkness`) GLYPH_BAND text heights above and below its centre, scaled to
-    GLYPH_TEXT pixels a text height so that low-resolution print is cut as finely as a scan's.
-    `brightest` is each pixel's brightest channel: black print is dark in all three, a red seal's
-    strokes across the value are not, and would otherwise join its digits."""
+    GLYPH_TEXT pixels a text height so that low-resolution print is cut as finely as a scan's."""
     located = line_start(box, direction, text)
     if located is None:
         return None
     start, length = located
     margin, half = GLYPH_MARGIN * text, GLYPH_BAND * text
-    upright = upright_darkness(brightest, start, direction, margin, length + margin, GLYPH_REACH * text)
+    upright = upright_darkness(gray, start, direction, margin, length + margin, GLYPH_REACH * text)
     if upright is None:
         return None
     darkness, (_, middle) = upright
@@ -483,7 +481,6 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
     print is; without them no value's row offset is measured."""
     rgb = np.asarray(image.convert("RGB"))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    brightest = rgb.max(axis=2)  # for `line_band`
     text = float(np.median([line.height for line in lines])) if lines else 0.0
     measured: dict[Box, FieldTraces] = {}
     for name in CONTRACT_FIELDS:
@@ -491,8 +488,7 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
         if reading is not None and reading.box is not None and reading.value and reading.box not in measured:
             direction = value_direction(reading.box, lines, text)
             offset = row_offset(gray, reading.box, direction, text) if text >= MIN_TEXT else None
-            band = (line_band(brightest, reading.box, direction, text)
-                    if name in DIGIT_FIELDS and text >= MIN_TEXT else None)
+            band = line_band(gray, reading.box, direction, text) if name in DIGIT_FIELDS and text >= MIN_TEXT else None
             columns = [] if band is None else glyph_columns(band, GLYPH_TEXT)  # cut once: glyphs and digit figures
             glyphs = code_glyphs(columns, reading.value) if columns and name in CODE_FIELDS else ()
             height, width, stroke = digit_figures(columns)

@@ -375,16 +375,3 @@ def test_a_number_retyped_in_a_regular_face_beside_bold_dates_is_lighter():
     if DATED_FACE.name != "noto-sans-bold":
         pytest.skip("the dates are not printed bold")
     assert number_against_dates("weight", number_face=face_named("noto-sans")) < -0.3
-
-
-def test_a_red_seal_across_a_date_leaves_its_digits_as_printed():
-    """A seal's red strokes are paper to the cut, not print joined to the digits they cross."""
-    image, fields, lines = dated_card()
-    box = fields["valid_until"].box
-    middle = box.y + box.h // 2  # the seal's ring runs through the digits' middle
-    ring = (box.x - 40, middle, box.x + box.w + 40, middle + 160)
-    ImageDraw.Draw(image).ellipse(ring, outline=(205, 40, 45), width=3)
-    sealed = {t.field: t for t in field_traces(image, fields, lines)}["valid_until"]
-    clean = {t.field: t for t in field_traces(*dated_card())}["valid_until"]
-    assert sealed.digit_height == pytest.approx(clean.digit_height, rel=0.04)
-    assert sealed.digit_stroke == pytest.approx(clean.digit_stroke, rel=0.1)

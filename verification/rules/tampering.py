@@ -16,23 +16,26 @@ counted in units of how far genuine values depart (UNITS) and a value is flagged
 to SUSPECT_SCORE. The ink and paper units are about the 99th percentile of each departure over 432 dev
 genuine cards (three seeds of scans, phone photos and low-resolution copies, and one set saved again as
 JPEG at quality 25); the row unit is smaller (the 84th percentile over 755 dev genuine cards) because it
-grows with the card's own scatter (ROW_SPREAD). The units of a code's digits were set on 972 other dev
-genuine cards (540 scans, phone photos and low-resolution copies, and 72 again under each of six capture
-damages) and 120 dev pastes. Digit height: 6% taller, about the most a genuine code stood taller than
-its nearest date (4.4% as first measured, 6.2% since digits are measured on each pixel's brightest
-channel). Digit proportion (a face's digits are as broad for their height at any size: a long value
-shrunk to fit keeps it, a monospaced face's digits are a fifth narrower beside a proportional sans):
-12% as a log ratio, about the most a genuine code's departed from the most alike date's over the 540
-(0.12; 0.24 on one blurred phone photo). Digit weight (stroke thickness for height): 25%, about the most
-over the 540 (0.23; 0.30 on one dimmed phone photo). The pastes caught rose from 84 to 94 with the
-height, 103 with the proportion, 107 with the weight, and 112 with the digits measured on the brightest
-channel, while the genuine cards flagged stayed at 2 of 972 (a category and an item). The score sits
-above the highest any of those 755 cards reached, capture damage included (3.39: a long category on a
-scan with a shadow falling across it, its paper shifted). A single departure of SUSPECT_SCORE units is
+grows with the card's own scatter (ROW_SPREAD). The digit-height unit (6% taller) lies above the most a
+genuine code stood taller than its nearest date over 900 other dev genuine cards (scan, phone, low
+resolution, and 72 cards again after JPEG q25, blur, shadow and dimming: 4.4%); with it 94 of 120 dev
+pastes were caught where 84 were without, and no more genuine cards were flagged. The digit-proportion
+unit (12%, as a log ratio) is about the 99th percentile of how far a genuine code's digits stood apart
+in proportion from the most alike date's, over 540 dev genuine cards in scan, phone and low resolution
+(0.09 to 0.10 per set, the most 0.12; 0.17 on a phone photo dimmed to 70%): a long value shrunk
+to fit, or printed large, keeps its face's proportion, another face's digits are broader or narrower
+(a monospaced face's by a fifth beside a proportional sans). With it 103 of the 120 dev pastes were
+caught where 94 were without, and no more of 972 dev genuine cards (those 540 and 72 under each of
+six capture damages) were flagged. The digit-weight unit (25%) lies at the most a genuine code's
+digits' strokes stood apart from the most alike date's over the 540 (0.22; the 99th percentile over
+all 972, 0.18; the most, 0.27, on a blurred phone photo): with it 107 pastes were caught, and no more
+genuine cards flagged. The score sits above
+the highest any of those 755 cards reached, capture damage included (3.39: a long category on a scan
+with a shadow falling across it, its paper shifted). A single departure of SUSPECT_SCORE units is
 flagged alone: ink contrast at 42% of the others', hue 9.4 ΔE apart, text 0.18 text heights off its
-label's line on a card whose rows are true, a code's digits 24% taller than the nearest date's, 54%
-broader (35% narrower) for their height than the most alike date's, or with strokes 2.5 times as heavy
-(0.4 times as light).
+label's line on a card whose rows are true, a code's digits 24% taller than the nearest date's,
+or 54% broader (35% narrower) for their height than the most alike date's, or with strokes 2.5 times
+as heavy (0.4 times as light).
 
 Values under a seal are not judged (the seal's pink halo is not a patch, and its strokes, masked out
 of the value's ink, leave the print fainter), nor does a sealed value's hue count among the peers', nor
