@@ -4,10 +4,9 @@ A pasted patch with retyped characters shows as ink fainter than the card's othe
 hue (the forger's printer is not the authority's), paper of another colour than the ring around it, text
 off the line its label is printed on, or a number whose digits stand taller than every date's, or are
 broader or narrower, heavier or lighter, for their height than every date's (retyped in another size or
-face). Each value
-is compared with the card's own other values, so lighting, paper tint and capture damage that touch the
-whole card cancel out, and with its nearest values, so shade that falls across one part of a photo
-does too.
+face). Each value is compared with the card's own other values, so lighting, paper tint and capture
+damage that touch the whole card cancel out, and with its nearest values, so shade that falls across one
+part of a photo does too.
 
 A paste seldom stands far apart in one measurement: the forger matches the paper and the ink roughly. It
 stands a little apart in several at once, where a genuine value that departs in one (a long category
@@ -29,13 +28,12 @@ caught where 94 were without, and no more of 972 dev genuine cards (those 540 an
 six capture damages) were flagged. The digit-weight unit (25%) lies at the most a genuine code's
 digits' strokes stood apart from the most alike date's over the 540 (0.22; the 99th percentile over
 all 972, 0.18; the most, 0.27, on a blurred phone photo): with it 107 pastes were caught, and no more
-genuine cards flagged. The score sits above
-the highest any of those 755 cards reached, capture damage included (3.39: a long category on a scan
-with a shadow falling across it, its paper shifted). A single departure of SUSPECT_SCORE units is
-flagged alone: ink contrast at 42% of the others', hue 9.4 ΔE apart, text 0.18 text heights off its
-label's line on a card whose rows are true, a code's digits 24% taller than the nearest date's,
-or 54% broader (35% narrower) for their height than the most alike date's, or with strokes 2.5 times
-as heavy (0.4 times as light).
+genuine cards flagged. The score sits above the highest any of those 755 cards reached, capture damage
+included (3.39: a long category on a scan with a shadow falling across it, its paper shifted). A single
+departure of SUSPECT_SCORE units is flagged alone: ink contrast at 42% of the others', hue 9.4 ΔE apart,
+text 0.18 text heights off its label's line on a card whose rows are true, a code's digits 24% taller
+than the nearest date's, or 54% broader (35% narrower) for their height than the most alike date's, or
+with strokes 2.5 times as heavy (0.4 times as light).
 
 Values under a seal are not judged (the seal's pink halo is not a patch, and its strokes, masked out
 of the value's ink, leave the print fainter), nor does a sealed value's hue count among the peers', nor
@@ -44,7 +42,6 @@ its digits where enough others were measured (the seal's strokes join them).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from math import dist, exp, hypot, log
 from statistics import median
 
@@ -184,31 +181,19 @@ def height_departure(traces: FieldTraces, peers: list[FieldTraces]) -> tuple[flo
     return round(exp(excess), 2), excess / UNITS["digit_height_ratio"]
 
 
-def proportion(traces: FieldTraces) -> float | None:
-    """How wide the value's broad digits are for their height."""
-    if traces.digit_width is None or traces.digit_height is None:
-        return None
-    return traces.digit_width / traces.digit_height
-
-
-def weight(traces: FieldTraces) -> float | None:
-    """How thick the strokes of the value's digits are for their height."""
-    if traces.digit_stroke is None or traces.digit_height is None:
-        return None
-    return traces.digit_stroke / traces.digit_height
-
-
-FACE_FIGURES: dict[str, Callable[[FieldTraces], float | None]] = {
-    "digit_proportion_ratio": proportion, "digit_weight_ratio": weight}
-"""What a face keeps at any size, by the departure it gives: a long value shrunk to fit, or printed
-large, keeps its digits' proportion and weight; another face's digits are broader or narrower,
-heavier or lighter."""
+FACE_FIGURES = {"digit_proportion_ratio": "digit_width", "digit_weight_ratio": "digit_stroke"}
+"""What a face keeps at any size, as a share of its digits' height, by the departure it gives: a long
+value shrunk to fit, or printed large, keeps its digits' proportion (width) and weight (stroke);
+another face's digits are broader or narrower, heavier or lighter."""
 
 
 def face_departure(traces: FieldTraces, peers: list[FieldTraces], unit: str) -> tuple[float, float] | None:
     """(ratio, units) by which a code's digits (`CODE_FIELDS`) stand apart in one of a face's figures
-    (`FACE_FIGURES[unit]`) from the most alike of the peers' digits, either way."""
-    figure = FACE_FIGURES[unit]
+    (`FACE_FIGURES[unit]`, for their height) from the most alike of the peers' digits, either way."""
+    def figure(value: FieldTraces) -> float | None:
+        measured = getattr(value, FACE_FIGURES[unit])
+        return None if measured is None or value.digit_height is None else measured / value.digit_height
+
     own = figure(traces)
     others = [f for f in map(figure, peers) if f is not None]
     if traces.field not in CODE_FIELDS or own is None or len(others) < MIN_FACE_PEERS:
