@@ -8,7 +8,9 @@ ink's hue, and its height on its row against its label's, as figures the rule co
 other values (`verification.rules.tampering`). A code's print (证号, the ID number) is also cut into one
 glyph per character read and each glyph's width kept: a letter typed for a digit (O for 0) is read as
 that digit but printed as another glyph (`verification.rules.numbers`); and the height, width and
-stroke of the digits of codes and dates are kept, for a number retyped in another size or face.
+stroke of the digits of codes and dates are kept, for a number retyped in another size or face. Print
+is cut from a greyscale in which the seals the layout stage found are read through (`print_gray`): a
+seal stamped across a date would join its digits, standing them taller and heavier than they are.
 Measurements are taken at a fixed text height so scans, photos and low-resolution copies give comparable
 figures. Stroke width over every value's print (CJK and digits alike, where only digits are set against
 digits now) and the paper's fine pattern were tried too and dropped: on the dev cards they varied as
@@ -176,6 +178,28 @@ def otsu_level(values: np.ndarray) -> float:
     return float(level)
 
 
+def seal_tinted(rgb: np.ndarray) -> np.ndarray:
+    """Seal ink, neither print nor paper: red standing out from the rest of `rgb`, as under a warm lamp
+    the whole card reads reddish and an absolute margin would leave no paper to measure."""
+    tint = redness(rgb, blur=True)
+    return tint - max(0, int(np.median(tint))) >= SEAL_TINT_MARGIN
+
+
+def print_gray(rgb: np.ndarray, seals: Sequence[Box]) -> np.ndarray:
+    """Greyscale of the print alone: inside the `seals` (boxes, image pixels), seal-tinted pixels
+    (`seal_tinted`, against the seal's own surroundings) through their red channel, in which the
+    seal's strokes are nearly as light as paper and black print under them stays dark, so a seal
+    stamped across a date does not join its digits. Elsewhere the luminance, untouched by a
+    photo's colour fringes."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    height, width = gray.shape
+    for seal in seals:
+        x0, y0, x1, y1 = grown(seal, 0, width, height)
+        region = rgb[y0:y1, x0:x1]
+        gray[y0:y1, x0:x1] = np.where(seal_tinted(region), region[..., 0], gray[y0:y1, x0:x1])
+    return gray
+
+
 def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
     """The traces of one value whose text lies in `box` (source pixels) of the H×W×3 `rgb`."""
     height, width = rgb.shape[:2]
@@ -187,10 +211,7 @@ def measure(rgb: np.ndarray, name: str, box: Box) -> FieldTraces:
     region = cv2.resize(region, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     local = Box(round((box.x - x0) * scale), round((box.y - y0) * scale), round(box.w * scale), round(box.h * scale))
     luminance = cv2.cvtColor(region, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    # Seal ink, neither print nor paper: red standing out from the value's own surroundings, as under
-    # a warm lamp the whole card reads reddish and an absolute margin would leave no paper to measure.
-    tint = redness(region, blur=True)
-    sealed = tint - max(0, int(np.median(tint))) >= SEAL_TINT_MARGIN
+    sealed = seal_tinted(region)
 
     rh, rw = luminance.shape
     inner = np.zeros((rh, rw), bool)
@@ -474,13 +495,14 @@ def code_glyphs(columns: list[Cut], value: str) -> tuple[tuple[str, float], ...]
 
 
 def field_traces(image: Image.Image, fields: dict[str, FieldReading],
-                 lines: Sequence[TextLine] = ()) -> list[FieldTraces]:
+                 lines: Sequence[TextLine] = (), seals: Sequence[Box] = ()) -> list[FieldTraces]:
     """Traces of every printed value that was read and located, in contract order. Two fields read
     from one printed value (a date that is both first issue and start) are one value, measured once.
     `lines`, the engine's, show which way each value's row runs (`value_direction`) and how tall the
-    print is; without them no value's row offset is measured."""
+    print is; without them no value's row offset is measured. `seals`, the layout stage's, are read
+    through where print is cut (`print_gray`)."""
     rgb = np.asarray(image.convert("RGB"))
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    gray = print_gray(rgb, seals)
     text = float(np.median([line.height for line in lines])) if lines else 0.0
     measured: dict[Box, FieldTraces] = {}
     for name in CONTRACT_FIELDS:

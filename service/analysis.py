@@ -36,7 +36,7 @@ def analyse(data: bytes, source: str, *, kinds: dict[str, Kind], facts: Facts, a
     lines, fields = read_card(get_engine(), loaded.image, [kind.document_spec for kind in kinds.values()])
     kind = kinds.get(fields.scheme) if fields.scheme else None
     layout = observe_layout(loaded.image, lines, kind.document_spec) if kind else None
-    traces = tuple(field_traces(loaded.image, fields.fields, lines)) if kind else ()
+    traces = tuple(field_traces(loaded.image, fields.fields, lines, layout.seals)) if layout else ()
     reading = CardReading(fields=fields, qr=decode_qr(loaded.image), layout=layout, traces=traces)
     context = CheckContext(kind=kind, facts=facts, as_of=as_of)
     return Analysis(loaded, contract(source, reading, context, verify(reading, context)))

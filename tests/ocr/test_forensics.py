@@ -24,6 +24,7 @@ from ocr.forensics import (
     value_direction,
 )
 from ocr.types import Box, FieldReading, TextLine
+from samples.draw import multiply, seal
 from samples.fonts import Face, font, installed_faces, pick_face
 from verification.rules.numbers import ODD_GLYPH, odd_glyphs
 from verification.rules.tampering import SUSPECT_SCORE, UNITS
@@ -248,7 +249,7 @@ def test_a_letter_typed_for_a_digit_is_printed_unlike_that_digit(face, printed, 
     glyphs = field_traces(image, fields, lines)[0].glyphs
     others = [width for at, (char, width) in enumerate(glyphs) if char == read[place] and at != place]
     assert abs(glyphs[place][1] - float(np.median(others))) > ODD_GLYPH
-    assert [at for at, *_ in odd_glyphs(glyphs)] == [place + 1]
+    assert [odd.places for odd in odd_glyphs(glyphs)] == [(place + 1,)]
 
 
 def test_neighbouring_digits_stand_at_one_pitch_but_for_one_glyph():
@@ -339,6 +340,28 @@ def test_a_date_without_digits_has_no_digit_height():
     """长期 (no expiry) is all CJK: its characters are too wide to be taken for digits."""
     heights = {t.field: t.digit_height for t in field_traces(*dated_card(valid_until="长期有效"))}
     assert heights["valid_until"] is None and heights["valid_from"] is not None
+
+
+def stamped(image: Image.Image, box: Box, seed: int) -> tuple[Image.Image, Box]:
+    """`image` with the generator's red seal pressed over `box`, multiplied as ink over ink; and
+    where the seal lies."""
+    pixels = np.asarray(image).copy()
+    impression = seal(200, "某某市应急管理局", "专用章", DATED_FACE, random.Random(seed))
+    x, y = round(box.x + box.w * 0.6 - impression.width / 2), round(box.y + box.h / 2 + 40 - impression.height / 2)
+    multiply(pixels, impression, x, y)
+    return Image.fromarray(pixels), Box(x, y, impression.width, impression.height)
+
+
+@pytest.mark.parametrize("seed", range(1, 5))
+def test_a_seal_stamped_across_a_date_leaves_its_digits_as_they_were(seed):
+    """The seal's red strokes are not print: they would join the digits, standing them taller and heavier."""
+    image, fields, lines = dated_card()
+    sealed, seal_box = stamped(image, fields["valid_until"].box, seed)
+    plain = {t.field: t for t in field_traces(image, fields, lines)}["valid_until"]
+    under = {t.field: t for t in field_traces(sealed, fields, lines, [seal_box])}["valid_until"]
+    assert under.digit_height == pytest.approx(plain.digit_height, rel=0.04)
+    assert under.digit_width == pytest.approx(plain.digit_width, rel=0.06)
+    assert under.digit_stroke == pytest.approx(plain.digit_stroke, rel=0.05)
 
 
 FACE_FIGURES = {"proportion": "digit_width", "weight": "digit_stroke"}

@@ -147,7 +147,7 @@ def test_a_digit_printed_unlike_its_others_goes_to_a_human_with_its_place_and_bo
     assert f"Character {place + 1} " in found.message and "wider" in found.message
 
 
-def test_digits_printed_alike_or_a_digit_without_two_others_raise_nothing():
+def test_digits_printed_alike_or_a_digit_printed_once_raise_nothing():
     reading = genuine("special_operation")
     number = reading.fields.fields["number"].value  # T11010519491231002X
     assert codes(with_glyphs(reading, "number", glyphs_of(number)), context("special_operation")) == []
@@ -155,8 +155,20 @@ def test_digits_printed_alike_or_a_digit_without_two_others_raise_nothing():
     assert codes(with_glyphs(reading, "number", just_under), context("special_operation")) == []
     lone_five = glyphs_of(number, {6: 0.7})  # the number's only 5: nothing to set it against
     assert codes(with_glyphs(reading, "number", lone_five), context("special_operation")) == []
-    two_nines = glyphs_of(number, {8: 0.7})  # one other 9: which of the two is odd cannot be told
-    assert codes(with_glyphs(reading, "number", two_nines), context("special_operation")) == []
+    close_nines = glyphs_of(number, {8: 0.45 + ODD_GLYPH - 0.01})  # the two 9s, just alike
+    assert codes(with_glyphs(reading, "number", close_nines), context("special_operation")) == []
+
+
+def test_a_digit_printed_twice_unlike_itself_names_both_places():
+    """With one other 9, which of the two is the letter cannot be told; that one of them is, can."""
+    reading = genuine("special_operation")
+    number = reading.fields.fields["number"].value  # T11010519491231002X: 9s at places 9 and 11
+    two_nines = glyphs_of(number[1:], {7: 0.45 + ODD_GLYPH + 0.02})  # the glyphs begin after the T
+    result = verify(with_glyphs(reading, "number", two_nines), context("special_operation"))
+    [found] = [f for f in result.findings if f.code == "NUMBER_INVALID"]
+    assert found.severity == "warning" and result.verdict == "suspect"
+    assert "Characters 9 and 11 of the 证号 both read 9" in found.message
+    assert found.evidence["expected"] == "characters 9 and 11 as wide as each other"
 
 
 def test_a_narrow_digit_in_the_id_number_is_reported_on_that_field():

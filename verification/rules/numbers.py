@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from statistics import median
+from typing import NamedTuple
 
 from stdnum import numdb
 from stdnum.cn import ric
@@ -18,15 +19,17 @@ ODD_GLYPH = 0.1
 """A digit printed this many text heights wider or narrower than the median of the same digit elsewhere
 in its code is another character. On the dev cards the most a genuine digit departed was 0.063 (7,284
 digits with two more of their kind in codes cut on 972 genuine cards: scan, phone and low-resolution,
-and scan and phone again after JPEG q25, blur, shadow, dimming and warm light); an O typed for 0
+and scan and phone again after JPEG q25, blur, shadow, dimming and warm light), and the two prints of
+a digit printed twice lay at most 0.063 apart (3,420 such pairs on those cards); an O typed for 0
 departed 0.10–0.19 and an I for 1 up to 0.31, in faces that print them apart. Of 21 lookalike slips
 missed on 240 dev cards, none would be caught at 0.08: 12 could not be cut, one had too few of its
-digit, the rest departed 0.073 at most (a serif I is about as wide as its 1)."""
+digit, the rest departed 0.073 at most (a serif I is about as wide as its 1). Judging a digit printed
+only twice by its pair caught two of them, each an I 0.27 narrower than the code's only other 1."""
 FIELD_NAMES = {"number": "证号", "id_number": "ID number"}
 """How a code's finding names it."""
 MIN_SAME = 2
-"""The same digit printed at least this many other times in the code: with one other, which of the two
-is odd cannot be told."""
+"""The same digit printed at least this many other times in the code shows which print is odd; a digit
+printed twice, unlike itself, shows only that one of the two is."""
 
 
 def check_number_pattern(reading: CardReading, context: CheckContext) -> list[Finding]:
@@ -58,28 +61,51 @@ def check_glyph_widths(reading: CardReading, context: CheckContext) -> list[Find
         value = trusted_value(reading, traces.field, context)
         if not traces.glyphs or value is None:
             continue
-        for place, char, width, usual in odd_glyphs(traces.glyphs, start=len(value) - len(traces.glyphs)):
-            findings.append(finding(
-                "NUMBER_INVALID", f"Character {place} of the {FIELD_NAMES[traces.field]} reads {char}, but it is "
-                f"printed {'wider' if width > usual else 'narrower'} than its other {char}s ({width:.2f} "
-                f"against {usual:.2f} text heights): a letter typed for the digit on a forged card? "
-                "Compare the card by eye.",
-                severity=Severity.WARNING, field=traces.field, read=value,
-                expected=f"character {place} as wide as the other {char}s", box=traces.box.as_list(),
-            ))
+        name = FIELD_NAMES[traces.field]
+        for odd in odd_glyphs(traces.glyphs, start=len(value) - len(traces.glyphs)):
+            if odd.usual is None:
+                (first, second), (one, other) = odd.places, odd.widths
+                message = (f"Characters {first} and {second} of the {name} both read {odd.char}, but they are "
+                           f"printed {one:.2f} and {other:.2f} text heights wide: one is a letter typed for the "
+                           "digit on a forged card? Compare the card by eye.")
+                expected = f"characters {first} and {second} as wide as each other"
+            else:
+                [place], [width] = odd.places, odd.widths
+                message = (f"Character {place} of the {name} reads {odd.char}, but it is printed "
+                           f"{'wider' if width > odd.usual else 'narrower'} than its other {odd.char}s "
+                           f"({width:.2f} against {odd.usual:.2f} text heights): a letter typed for the digit "
+                           "on a forged card? Compare the card by eye.")
+                expected = f"character {place} as wide as the other {odd.char}s"
+            findings.append(finding("NUMBER_INVALID", message, severity=Severity.WARNING, field=traces.field,
+                                    read=value, expected=expected, box=traces.box.as_list()))
     return findings
 
 
-def odd_glyphs(glyphs: tuple[tuple[str, float], ...], start: int = 0) -> list[tuple[int, str, float, float]]:
-    """(place in the value counted from 1, the first glyph's being `start` + 1; digit; width; the
-    same digit's median width elsewhere, in text heights) of each digit whose width departs
-    ODD_GLYPH or more from that median."""
+class OddGlyph(NamedTuple):
+    places: tuple[int, ...]
+    """In the value, counted from 1: one odd digit, or the two of a pair printed unlike each other."""
+    char: str
+    widths: tuple[float, ...]
+    """Each place's width, in text heights."""
+    usual: float | None
+    """The same digit's median width elsewhere in the code; None for a pair (which is odd cannot be told)."""
+
+
+def odd_glyphs(glyphs: tuple[tuple[str, float], ...], start: int = 0) -> list[OddGlyph]:
+    """The digits whose width departs ODD_GLYPH or more from the median of the same digit's other
+    widths (at least MIN_SAME of them), and the pairs of a digit printed only twice whose widths
+    lie ODD_GLYPH or more apart; places count from 1, the first glyph's being `start` + 1."""
     odd = []
-    for i, (char, width) in enumerate(glyphs):
-        same = [w for j, (c, w) in enumerate(glyphs) if c == char and j != i]
-        if char.isdigit() and len(same) >= MIN_SAME and abs(width - median(same)) >= ODD_GLYPH:
-            odd.append((start + i + 1, char, width, median(same)))
-    return odd
+    for char in sorted({c for c, _ in glyphs if c.isdigit()}):
+        at = [i for i, (c, _) in enumerate(glyphs) if c == char]
+        widths = [glyphs[i][1] for i in at]
+        if len(at) == 2 and abs(widths[0] - widths[1]) >= ODD_GLYPH:
+            odd.append(OddGlyph((start + at[0] + 1, start + at[1] + 1), char, tuple(widths), None))
+        for i, width in zip(at, widths, strict=True):
+            same = [w for j, w in zip(at, widths, strict=True) if j != i]
+            if len(same) >= MIN_SAME and abs(width - median(same)) >= ODD_GLYPH:
+                odd.append(OddGlyph((start + i + 1,), char, (width,), median(same)))
+    return sorted(odd, key=lambda o: o.places)
 
 
 def lettered_digits(printed: str, number: str) -> list[str]:

@@ -36,8 +36,8 @@ than the nearest date's, or 54% broader (35% narrower) for their height than the
 with strokes 2.5 times as heavy (0.4 times as light).
 
 Values under a seal are not judged (the seal's pink halo is not a patch, and its strokes, masked out
-of the value's ink, leave the print fainter), nor does a sealed value's hue count among the peers', nor
-its digits where enough others were measured (the seal's strokes join them).
+of the value's ink, leave the print fainter), nor does a sealed value's hue count among the peers'. Its
+digits do: the forensics read them through the seal (`ocr.forensics.print_gray`).
 """
 
 from __future__ import annotations
@@ -158,13 +158,11 @@ def departures(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Bo
     row = row_departure(traces, peers)
     if row is not None and row[1] > 0:
         found["row_offset_residual"] = row
-    # A seal's strokes join the digits of a value under it: such peers count only where too few others do.
-    unsealed = [p for p in peers if p.box not in under_seal]
-    taller = height_departure(traces, unsealed) or height_departure(traces, peers)
+    taller = height_departure(traces, peers)
     if taller is not None and taller[1] > 0:
         found["digit_height_ratio"] = taller
     for unit in FACE_FIGURES:
-        unlike = face_departure(traces, unsealed, unit) or face_departure(traces, peers, unit)
+        unlike = face_departure(traces, peers, unit)
         if unlike is not None and unlike[1] > 0:
             found[unit] = unlike
     return found
