@@ -115,6 +115,8 @@ GLYPH_MAX_WIDTH = 0.75
 GLYPH_WIDEST = 1.5
 """…and so is one wider than this many times the code's median cut: an O typed for 0 is about 1.3
 times as wide as the digits, two digits run together 1.6 times and more."""
+DEEPER_CUTS = (1.3, 1.6)
+"""Print levels (times `print_level`) a code whose characters ran together is cut again at, in turn."""
 GLYPH_PITCH = (0.75, 1.25)
 """Digits stand at one pitch: two neighbouring digits' centres closer or further apart than these
 shares of the code's median step mean a character fell apart or the cut is out of step with the
@@ -367,11 +369,11 @@ def print_level(darkness: np.ndarray) -> float:
     return max(PRINT_DARKNESS, otsu_level(np.clip(darkness, 0, 255)))
 
 
-def glyph_columns(darkness: np.ndarray, text: float) -> list[Cut]:
+def glyph_columns(darkness: np.ndarray, text: float, deeper: float = 1.0) -> list[Cut]:
     """The characters, left to right, in a band of print `text` pixels high (`line_band`): print
-    (`print_level`) cut where no column holds a character's body or a piece touching one
-    (GLYPH_BODY, GLYPH_TOUCH)."""
-    inked_pixels = (darkness >= print_level(darkness)).astype(np.uint8)
+    (`print_level`, times `deeper`) cut where no column holds a character's body or a piece touching
+    one (GLYPH_BODY, GLYPH_TOUCH)."""
+    inked_pixels = (darkness >= deeper * print_level(darkness)).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(inked_pixels, connectivity=8)
     spans = [(stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH],
               stats[i, cv2.CC_STAT_HEIGHT] >= GLYPH_BODY * text) for i in range(1, count)]
@@ -473,23 +475,35 @@ def narrow_glyph(steps: dict[int, float], off: list[int]) -> bool:
     return beside_one and all(steps[i] < pitch for i in off)
 
 
-def code_glyphs(columns: list[Cut], value: str) -> tuple[tuple[str, float], ...]:
+def code_glyphs(band: np.ndarray, columns: list[Cut], value: str) -> tuple[tuple[str, float], ...]:
     """The code's trailing letters and digits (a province abbreviation before them is left out) with
-    their widths (see `FieldTraces.glyphs`), where the cut stands at the digits' pitch (`off_step`):
-    characters that fell apart or ran together put it out of step with the characters read. One
-    glyph may stand off it (a letter I typed for 1 in a proportional face), unless a province
-    abbreviation, which may fall apart into any number of pieces, comes first: there the count
-    of pieces does not check the cut."""
+    their widths (see `FieldTraces.glyphs`), where the cut (`glyph_columns` of the `band`) stands at
+    the digits' pitch (`off_step`): characters that fell apart or ran together put it out of step
+    with the characters read. One glyph may stand off it (a letter I typed for 1 in a proportional
+    face), unless a province abbreviation, which may fall apart into any number of pieces, comes
+    first: there the count of pieces does not check the cut. Where it does, a code whose characters
+    ran together (a phone photo's blur joins its digits) is cut again from its darker print
+    (DEEPER_CUTS): every character then measures narrower alike."""
     found = re.search(r"[0-9A-Za-z]+$", value)
     if found is None:
         return ()
-    code = found.group()
-    spans = glyph_spans(columns, len(code), prefixed=found.start() > 0)
+    code, prefixed = found.group(), found.start() > 0
+    glyphs = glyphs_at_pitch(columns, code, prefixed)
+    for deeper in () if prefixed else DEEPER_CUTS:
+        if glyphs:
+            break
+        glyphs = glyphs_at_pitch(glyph_columns(band, GLYPH_TEXT, deeper), code, prefixed)
+    return glyphs
+
+
+def glyphs_at_pitch(columns: list[Cut], code: str, prefixed: bool) -> tuple[tuple[str, float], ...]:
+    """`code`'s characters with their widths, where `columns` cut it at its digits' pitch (`code_glyphs`)."""
+    spans = glyph_spans(columns, len(code), prefixed=prefixed)
     if spans is None:
         return ()
     steps = digit_steps(spans, code)
     off = off_step(steps)
-    if off and (found.start() > 0 or not narrow_glyph(steps, off)):
+    if off and (prefixed or not narrow_glyph(steps, off)):
         return ()
     return tuple((char, right - left) for char, (left, right) in zip(code, spans, strict=True))
 
@@ -512,7 +526,7 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
             offset = row_offset(gray, reading.box, direction, text) if text >= MIN_TEXT else None
             band = line_band(gray, reading.box, direction, text) if name in DIGIT_FIELDS and text >= MIN_TEXT else None
             columns = [] if band is None else glyph_columns(band, GLYPH_TEXT)  # cut once: glyphs and digit figures
-            glyphs = code_glyphs(columns, reading.value) if columns and name in CODE_FIELDS else ()
+            glyphs = code_glyphs(band, columns, reading.value) if columns and name in CODE_FIELDS else ()
             height, width, stroke = digit_figures(columns)
             measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset, glyphs=glyphs,
                                             digit_height=height, digit_width=width, digit_stroke=stroke)
