@@ -82,6 +82,8 @@ def check_glyph_widths(reading: CardReading, context: CheckContext) -> list[Find
 
 
 class OddGlyph(NamedTuple):
+    """A digit of a code printed unlike the same digit elsewhere in it (`odd_glyphs`)."""
+
     places: tuple[int, ...]
     """In the value, counted from 1: one odd digit, or the two of a pair printed unlike each other."""
     char: str
