@@ -489,11 +489,13 @@ def code_glyphs(band: np.ndarray, columns: list[Cut], value: str) -> tuple[tuple
         return ()
     code, prefixed = found.group(), found.start() > 0
     glyphs = glyphs_at_pitch(columns, code, prefixed)
-    for deeper in () if prefixed else DEEPER_CUTS:
+    if glyphs or prefixed:
+        return glyphs
+    for deeper in DEEPER_CUTS:
+        glyphs = glyphs_at_pitch(glyph_columns(band, GLYPH_TEXT, deeper), code, prefixed=False)
         if glyphs:
-            break
-        glyphs = glyphs_at_pitch(glyph_columns(band, GLYPH_TEXT, deeper), code, prefixed)
-    return glyphs
+            return glyphs
+    return ()
 
 
 def glyphs_at_pitch(columns: list[Cut], code: str, prefixed: bool) -> tuple[tuple[str, float], ...]:
