@@ -2,8 +2,9 @@
 
 Generates a fresh genuine set from a seed no test uses into a temporary directory, reads it and the
 committed samples with each engine, decodes ZXing's QR black-box photos, times register look-ups
-against register size, verifies generated genuine and forged cards through the whole check and
-genuine ones under capture damage the generator does not make, runs one batch through 1 and then 2
+against register size, verifies generated genuine and forged cards through the whole check,
+genuine ones under capture damage the generator does not make, and photos saved again and edited
+after they were taken (double-JPEG traces), runs one batch through 1 and then 2
 worker processes, times the report forms' export over 100,000 checks, and writes the report.
 """
 
@@ -29,6 +30,7 @@ os.environ["OMP_THREAD_LIMIT"] = "1"
 
 from bench.batches import batches_section  # noqa: E402
 from bench.damage import damage_section  # noqa: E402
+from bench.edits import edits_section  # noqa: E402
 from bench.qr import DEFAULT_ROOT as QR_ROOT  # noqa: E402
 from bench.qr import qr_section  # noqa: E402
 from bench.reading import CAPTURES  # noqa: E402
@@ -65,6 +67,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="genuine images the verification section checks (default %(default)s)")
     parser.add_argument("--no-damage", action="store_true",
                         help="skip the section on capture damage the generator does not make")
+    parser.add_argument("--no-edits", action="store_true",
+                        help="skip the section on photos edited after they were taken")
     parser.add_argument("--no-batches", action="store_true",
                         help="skip the batch throughput section (1 and 2 worker processes, a 500-page PDF)")
     parser.add_argument("--no-reports", action="store_true",
@@ -90,7 +94,8 @@ def command_line(args: argparse.Namespace) -> str:
         line += f" --verification-genuine {args.verification_genuine} --verification-forged {args.verification_forged}"
     return line + (" --no-committed" if args.no_committed else "") + (" --no-qr" if args.no_qr else "") \
         + (" --no-register" if args.no_register else "") + (" --no-damage" if args.no_damage else "") \
-        + (" --no-batches" if args.no_batches else "") + (" --no-reports" if args.no_reports else "")
+        + (" --no-edits" if args.no_edits else "") + (" --no-batches" if args.no_batches else "") \
+        + (" --no-reports" if args.no_reports else "")
 
 
 def git(*argv: str) -> str:
@@ -205,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         print("genuine cards under capture damage the generator does not make", file=sys.stderr, flush=True)
         damage = damage_section()
 
+    edits = None
+    if not args.no_edits:
+        print("photos saved again and edited after they were taken", file=sys.stderr, flush=True)
+        edits = edits_section()
+
     batches = None
     if not args.no_batches:
         print("batch throughput with 1 and 2 worker processes", file=sys.stderr, flush=True)
@@ -219,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     text = render(generated=generated, committed=committed, default=DEFAULT_ENGINE, machine=facts,
                   command=command_line(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    sections = [text, *(section for section in (qr, register, verification, damage, batches, reports) if section)]
+    extra = (qr, register, verification, damage, edits, batches, reports)
+    sections = [text, *(section for section in extra if section)]
     args.out.write_text("\n".join(sections), encoding="utf-8")
     dump_scores(ROOT / "bench" / "out" / "scores.json", generated, committed)
     print(f"wrote {args.out}", file=sys.stderr)

@@ -44,6 +44,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ocr.compression import CompressionMap
 from ocr.preprocess import SEAL_TINT_MARGIN
 from ocr.seals import redness
 from ocr.types import CONTRACT_FIELDS, Box, FieldReading, TextLine
@@ -166,6 +167,10 @@ class FieldTraces:
     digit_stroke: float | None = None
     """How thick the strokes of the value's digits are across a row, in the card's text heights: one
     face's digits are as heavy for their height at any size, another face's (bold, light) are not."""
+    twice_compressed: float | None = None
+    """In a JPEG compressed twice, the share of the value's DCT integers that show the first
+    compression, beyond chance (`ocr.compression`): about the card's other values' where the value
+    was in the first picture, near 0 where it was typed into the picture afterwards."""
 
 
 def grown(box: Box, by: float, width: int, height: int) -> tuple[int, int, int, int]:
@@ -510,13 +515,14 @@ def glyphs_at_pitch(columns: list[Cut], code: str, prefixed: bool) -> tuple[tupl
     return tuple((char, right - left) for char, (left, right) in zip(code, spans, strict=True))
 
 
-def field_traces(image: Image.Image, fields: dict[str, FieldReading],
-                 lines: Sequence[TextLine] = (), seals: Sequence[Box] = ()) -> list[FieldTraces]:
+def field_traces(image: Image.Image, fields: dict[str, FieldReading], lines: Sequence[TextLine] = (),
+                 seals: Sequence[Box] = (), compression: CompressionMap | None = None) -> list[FieldTraces]:
     """Traces of every printed value that was read and located, in contract order. Two fields read
     from one printed value (a date that is both first issue and start) are one value, measured once.
     `lines`, the engine's, show which way each value's row runs (`value_direction`) and how tall the
     print is; without them no value's row offset is measured. `seals`, the layout stage's, are read
-    through where print is cut (`print_gray`)."""
+    through where print is cut (`print_gray`). `compression`, the file's double-JPEG traces, gives each
+    value's `twice_compressed`."""
     rgb = np.asarray(image.convert("RGB"))
     gray = print_gray(rgb, seals)
     text = float(np.median([line.height for line in lines])) if lines else 0.0
@@ -530,6 +536,8 @@ def field_traces(image: Image.Image, fields: dict[str, FieldReading],
             columns = [] if band is None else glyph_columns(band, GLYPH_TEXT)  # cut once: glyphs and digit figures
             glyphs = code_glyphs(band, columns, reading.value) if columns and name in CODE_FIELDS else ()
             height, width, stroke = digit_figures(columns)
+            twice = compression.twice_in(reading.box) if compression else None
             measured[reading.box] = replace(measure(rgb, name, reading.box), row_offset=offset, glyphs=glyphs,
-                                            digit_height=height, digit_width=width, digit_stroke=stroke)
+                                            digit_height=height, digit_width=width, digit_stroke=stroke,
+                                            twice_compressed=twice)
     return list(measured.values())

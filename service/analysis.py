@@ -1,5 +1,6 @@
 """One image through the named stages: load → OCR lines → fields (with a second look beside labels
-read without a value) → layout → value forensics → QR → rules → verdict.
+read without a value) → layout → value forensics (print, paper, and the file's JPEG traces) → QR →
+rules → verdict.
 
 Pure (no Flask, no database): the web page, the API, the CLI and batch jobs all reach it through
 `service.pipeline`, which stores what comes out.
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ocr.compression import compression_map
 from ocr.engines import get_engine
 from ocr.forensics import field_traces
 from ocr.layout import observe_layout
@@ -36,7 +38,8 @@ def analyse(data: bytes, source: str, *, kinds: dict[str, Kind], facts: Facts, a
     lines, fields = read_card(get_engine(), loaded.image, [kind.document_spec for kind in kinds.values()])
     kind = kinds.get(fields.scheme) if fields.scheme else None
     layout = observe_layout(loaded.image, lines, kind.document_spec) if kind else None
-    traces = tuple(field_traces(loaded.image, fields.fields, lines, layout.seals)) if layout else ()
+    compression = compression_map(data) if layout else None
+    traces = tuple(field_traces(loaded.image, fields.fields, lines, layout.seals, compression)) if layout else ()
     reading = CardReading(fields=fields, qr=decode_qr(loaded.image), layout=layout, traces=traces)
     context = CheckContext(kind=kind, facts=facts, as_of=as_of)
     return Analysis(loaded, contract(source, reading, context, verify(reading, context)))

@@ -272,3 +272,45 @@ def test_digits_under_a_seal_are_a_baseline_like_any_others():
     seal = Box(80, 170, 340, 40)  # over valid_until's row only
     assert tampering(rows, seals=(seal,)) == []
     assert flagged(face_rows("digit_width", apart), seals=(seal,)) == ["number"]
+
+
+def compressed(share: float, **odd: float) -> tuple[FieldTraces, ...]:
+    """Alike values of a JPEG compressed twice, each showing the first compression as `share`, or
+    as `odd` says for a field."""
+    return traces(**{name: {"twice_compressed": odd.get(name, share)} for name in NAMES})
+
+
+TWICE_UNIT = UNITS["twice_compressed_share"]
+
+
+def test_a_value_lacking_the_pictures_first_compression_is_flagged():
+    """Typed into the photo after it was taken: its print never went through the first JPEG."""
+    retyped = compressed(0.6, valid_until=0.6 - (SUSPECT_SCORE + 0.5) * TWICE_UNIT)
+    found = tampering(retyped)
+    assert [f.evidence["field"] for f in found] == ["valid_until"]
+    assert found[0].evidence["twice_compressed_share"] == pytest.approx(0.6 - (SUSPECT_SCORE + 0.5) * TWICE_UNIT,
+                                                                        abs=0.01)
+    assert "typed in after it was taken" in found[0].message
+
+
+def test_a_value_showing_the_first_compression_more_than_the_others_is_no_sign():
+    assert tampering(compressed(0.3, valid_until=0.9)) == []
+    assert tampering(compressed(0.6, valid_until=0.6 - (SUSPECT_SCORE - 0.5) * TWICE_UNIT)) == []
+
+
+def test_a_value_under_a_seal_is_judged_by_its_jpeg_traces_alone():
+    """The seal was in the first picture as much as the print beside it; its ink still changes the
+    value's print, so a sealed value's faint ink is no sign."""
+    seal = (Box(250, 40, 200, 200),)  # over name and category
+    retyped = compressed(0.6, name=0.6 - (SUSPECT_SCORE + 0.5) * TWICE_UNIT)
+    assert flagged(retyped, seals=seal) == ["name"]
+    faint = replace(compressed(0.6)[1], **fainter(SUSPECT_SCORE + 0.5))
+    rows = (compressed(0.6)[0], faint, *compressed(0.6)[2:])
+    assert flagged(rows) == ["name"]
+    assert tampering(rows, seals=seal) == []
+
+
+def test_too_few_values_with_jpeg_traces_give_no_baseline():
+    rows = traces(number={"twice_compressed": 0.6}, name={"twice_compressed": 0.6},
+                  valid_until={"twice_compressed": 0.0})
+    assert tampering(rows) == []

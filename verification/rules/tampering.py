@@ -35,9 +35,9 @@ text 0.18 text heights off its label's line on a card whose rows are true, a cod
 than the nearest date's, or 54% broader (35% narrower) for their height than the most alike date's, or
 with strokes 2.5 times as heavy (0.4 times as light).
 
-Values under a seal are not judged (the seal's pink halo is not a patch, and its strokes, masked out
-of the value's ink, leave the print fainter), nor does a sealed value's hue count among the peers'. Its
-digits do: the forensics read them through the seal (`ocr.forensics.print_gray`).
+Values under a seal are judged by their JPEG traces only (the seal's pink halo is not a patch, and its
+strokes, masked out of the value's ink, leave the print fainter), nor does a sealed value's hue count
+among the peers'. Its digits do: the forensics read them through the seal (`ocr.forensics.print_gray`).
 """
 
 from __future__ import annotations
@@ -51,13 +51,16 @@ from verification.findings import Finding, finding
 from verification.reading import CardReading, CheckContext
 
 UNITS = {"ink_contrast_ratio": 0.16, "ink_hue_distance": 2.6, "paper_shift_excess": 1.7, "row_offset_residual": 0.05,
-         "digit_height_ratio": 0.06, "digit_proportion_ratio": 0.12, "digit_weight_ratio": 0.25}
+         "digit_height_ratio": 0.06, "digit_proportion_ratio": 0.12, "digit_weight_ratio": 0.25,
+         "twice_compressed_share": 0.1}
 """One unit of each departure: ink contrast 0.16 below the others' (as a share of theirs), ink hue
 2.6 ΔE (CIELAB a*b*) from theirs, paper 1.7 ΔE further from its ring than theirs, the value 0.05 text
 heights further off the line its label is on than the others sit on theirs (their median), a code's
 digits 6% taller (as a log ratio, 0.06) than the nearest in height of the card's other dates and codes,
 a code's digits 12% broader or narrower for their height (0.12 as a log ratio) than the most alike of
-the others', their strokes 25% heavier or lighter for their height (0.25 as a log ratio)."""
+the others', their strokes 25% heavier or lighter for their height (0.25 as a log ratio), and in a
+JPEG compressed twice, 0.1 less of the value's DCT integers showing the first compression (beyond
+chance) than the others' median."""
 SUSPECT_SCORE = 3.6
 """A value whose departures add up to this many units is flagged."""
 HUE_SPREAD = 2.0
@@ -87,8 +90,14 @@ ODDITIES = {
     "digit_height_ratio": "digits are printed taller than every other date's and number's",
     "digit_proportion_ratio": "digits are broader or narrower for their height than every other date's and number's",
     "digit_weight_ratio": "digits' strokes are heavier or lighter than every other date's and number's",
+    "twice_compressed_share": "print lacks the JPEG traces the rest of the photo carries: typed in after it was taken",
 }
 """What each departure in a finding's evidence says about the value, for its message."""
+
+
+SEAL_PROOF = {"twice_compressed_share"}
+"""The departures a value under a seal is judged by: the seal was in the picture's first file as much
+as the print beside it, but its ink changes the value's own print and paper."""
 
 
 def overlaps(box: Box, other: Box) -> bool:
@@ -165,6 +174,12 @@ def departures(traces: FieldTraces, peers: list[FieldTraces], under_seal: set[Bo
         unlike = face_departure(traces, peers, unit)
         if unlike is not None and unlike[1] > 0:
             found[unit] = unlike
+    shown = [p.twice_compressed for p in peers if p.twice_compressed is not None]
+    if traces.twice_compressed is not None and len(shown) >= MIN_PEERS:
+        lacking = median(shown) - traces.twice_compressed
+        if lacking > 0:
+            units = lacking / UNITS["twice_compressed_share"]
+            found["twice_compressed_share"] = (round(traces.twice_compressed, 2), units)
     return found
 
 
@@ -205,10 +220,10 @@ def check_tampering(reading: CardReading, context: CheckContext) -> list[Finding
     under_seal = {t.box for t in reading.traces if any(overlaps(t.box, seal) for seal in seals)}
     findings = []
     for traces in reading.traces:  # one per printed value (ocr.forensics.field_traces)
-        if traces.box in under_seal:
-            continue
         peers = [p for p in reading.traces if p.box != traces.box]
         apart = departures(traces, peers, under_seal)
+        if traces.box in under_seal:
+            apart = {k: v for k, v in apart.items() if k in SEAL_PROOF}
         score = sum(units for _, units in apart.values())
         if score >= SUSPECT_SCORE:
             # the message names what weighs a unit or more, or else the heaviest departure
