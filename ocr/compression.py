@@ -49,7 +49,11 @@ MIN_FREQUENCIES = 4
 STRIP_ROWS = 32
 """Block rows transformed at once."""
 MIN_COEFFICIENTS = 100
-"""A value whose blocks hold fewer non-zero integers at the kept frequencies gives no figure."""
+"""A value whose blocks hold fewer non-zero integers at the kept frequencies gives no figure…"""
+MIN_CAPACITY = 20.0
+"""…nor one of whose integers one compression would leave fewer than this unreached (expected): where
+the first step is barely coarser than the file's, it reaches nearly every integer by chance, and a
+few integers pushed off it by rounding would swing the share."""
 ORIENTATIONS = {
     2: ((-1, 0, 1, 0), (0, 1, 0, 0)), 3: ((-1, 0, 1, 0), (0, -1, 0, 1)), 4: ((1, 0, 0, 0), (0, -1, 0, 1)),
     5: ((0, 1, 0, 0), (1, 0, 0, 0)), 6: ((0, 1, 0, 0), (-1, 0, 0, 1)), 7: ((0, -1, 1, 0), (-1, 0, 0, 1)),
@@ -95,7 +99,7 @@ class CompressionMap:
         inside = (rows >= 0) & (columns >= 0) & (rows < self.counted.shape[0]) & (columns < self.counted.shape[1])
         blocks = np.unique(rows[inside] * self.counted.shape[1] + columns[inside])
         reached, by_chance, counted = (a.ravel()[blocks].sum() for a in (self.reached, self.by_chance, self.counted))
-        if counted < MIN_COEFFICIENTS or counted - by_chance <= 0:
+        if counted < MIN_COEFFICIENTS or counted - by_chance < MIN_CAPACITY:
             return None
         return float((reached - by_chance) / (counted - by_chance))
 
