@@ -151,7 +151,7 @@ def block_spectra(luma: np.ndarray) -> np.ndarray:
     """(block rows, block columns, ZIGZAG_AC) DCT coefficients of the whole 8×8 blocks, a strip of
     STRIP_ROWS block rows at a time (a 12-megapixel photo would otherwise take ~300 MB in floats)."""
     rows, columns = luma.shape[0] // BLOCK, luma.shape[1] // BLOCK
-    spectra = np.empty((rows, columns, len(ZIGZAG_AC)))
+    spectra = np.empty((rows, columns, len(ZIGZAG_AC)), dtype=np.float32)
     for top in range(0, rows, STRIP_ROWS):
         strip = luma[top * BLOCK:min(top + STRIP_ROWS, rows) * BLOCK, :columns * BLOCK] - 128.0
         blocks = strip.reshape(-1, BLOCK, columns, BLOCK).transpose(0, 2, 1, 3).reshape(-1, BLOCK * BLOCK)

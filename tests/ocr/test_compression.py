@@ -132,3 +132,16 @@ def test_block_spectra_are_each_blocks_dct_across_strips():
     for row, column in ((0, 0), (STRIP_ROWS, 4), (rows - 1, 8)):
         block = luma[row * 8:row * 8 + 8, column * 8:column * 8 + 8].astype(np.float32) - 128
         assert spectra[row, column] == pytest.approx(cv2.dct(block).ravel()[list(ZIGZAG_AC)], abs=1e-3)
+
+
+def jpeg(picture: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def test_grey_and_cmyk_jpegs_are_read_or_passed_over():
+    data, boxes, _ = card(LOWRES[0])
+    grey = jpeg(Image.open(io.BytesIO(jpeg(Image.open(io.BytesIO(data)).convert("L"), 60))), 92)
+    assert min(shares(grey, boxes).values()) > 0.25
+    assert compression_map(jpeg(Image.open(io.BytesIO(data)).convert("CMYK"), 92)) is None
