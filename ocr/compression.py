@@ -21,8 +21,8 @@ analysis of JPEG artifacts", IEEE TIFS 2012), counted rather than modelled:
   chance over the blocks its box covers: about the card's own for print that was in the first file,
   near 0 for print typed in after it.
 
-Not seen: a second compression finer than the first (coarser first steps are what leave the gaps),
-a picture cropped or scaled between its two compressions (the grids no longer line up: non-aligned
+Not seen: a second compression coarser than the first (only a coarser first step leaves gaps), a
+picture cropped or scaled between its two compressions (the grids no longer line up: non-aligned
 double JPEG), and one saved twice with the same table.
 """
 
@@ -92,7 +92,7 @@ class CompressionMap:
 
     def twice_in(self, box: Box) -> float | None:
         """The share beyond chance of the non-zero integers under `box` (upright coordinates) that the
-        first step reaches: 1 all, 0 as by chance. None with fewer than MIN_COEFFICIENTS."""
+        first step reaches: 1 all, 0 as by chance. None below MIN_COEFFICIENTS or MIN_CAPACITY."""
         ys, xs = np.mgrid[box.y:box.y + box.h, box.x:box.x + box.w]
         xs, ys = self.stored(xs.ravel(), ys.ravel())
         rows, columns = ys // BLOCK, xs // BLOCK

@@ -195,6 +195,15 @@ def test_number_year_must_match_first_issue():
     assert found.findings[0].evidence["expected"] == "2023"
 
 
+@pytest.mark.parametrize("id_number", ["1101051949", "1101051949123100", "11010519491231002XX"])
+def test_an_id_number_read_short_or_long_is_invalid_and_no_rule_reads_its_digits(id_number):
+    """Sex parity reads digit 17 and the age rule digits 7–14: neither may run on a number not of
+    GB 11643's form (read short from a retouched photo, this crashed the check)."""
+    found = verify(genuine("construction_operation", id_number=id_number), context("construction_operation"))
+    assert [f.code for f in found.findings] == ["NUMBER_INVALID"]
+    assert found.findings[0].evidence["field"] == "id_number"
+
+
 def test_holder_must_be_adult_at_first_issue():
     reading = genuine("special_operation", number="T110105201001010014", sex="男")
     assert "NUMBER_INVALID" in codes(reading, context("special_operation"))

@@ -15,6 +15,9 @@ from verification.findings import Finding, Severity, finding
 from verification.reading import CardReading, CheckContext, box_of, id_number_of, trusted_date, trusted_value
 
 MIN_AGE_AT_FIRST_ISSUE = 18
+ID_FORM = re.compile(r"\d{17}[\dX]")
+"""GB 11643's form: what an ID number read otherwise is (NUMBER_INVALID) and what the rules reading
+its birth date and sex digit require."""
 ODD_GLYPH = 0.1
 """A digit printed this many text heights wider or narrower than the median of the same digit elsewhere
 in its code is another character. On the dev cards the most a genuine digit departed was 0.063 (8,697
@@ -127,7 +130,7 @@ def id_number_problem(id_number: str) -> tuple[str, str] | None:
     year, which rejects genuine IDs issued later to people born before their county's code existed
     (e.g. 510602197603143578, from a real card).
     """
-    if not re.fullmatch(r"\d{17}[\dX]", id_number):
+    if not ID_FORM.fullmatch(id_number):
         return "NUMBER_INVALID", "it is not 17 digits and a check character"
     try:
         born = ric.get_birth_date(id_number)
@@ -159,7 +162,7 @@ def check_sex_parity(reading: CardReading, context: CheckContext) -> list[Findin
     """Digit 17 of the ID number is odd for men and even for women."""
     id_number = id_number_of(reading, context)
     sex = trusted_value(reading, "sex", context)
-    if id_number is None or sex not in ("男", "女") or not id_number[16].isdigit():
+    if id_number is None or sex not in ("男", "女") or not ID_FORM.fullmatch(id_number):
         return []
     implied = "男" if int(id_number[16]) % 2 else "女"
     if implied == sex:
@@ -172,7 +175,7 @@ def check_age_at_first_issue(reading: CardReading, context: CheckContext) -> lis
     """Operators must be adults: the birth date in the ID must be 18+ years before first issue."""
     id_number = id_number_of(reading, context)
     issued = trusted_date(reading, "first_issued", context) or trusted_date(reading, "valid_from", context)
-    if id_number is None or issued is None:
+    if id_number is None or issued is None or not ID_FORM.fullmatch(id_number):
         return []
     try:
         born = ric.get_birth_date(id_number)
