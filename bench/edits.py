@@ -109,7 +109,7 @@ def section(run: EditsRun, count: int, seed: int) -> str:
         "covered with its paper and typed again as printed in a face and ink picked to match (*retyped*: "
         "`samples.edits.retyped`; no value a rule reads changes). Checked as in the verification section. "
         "*Compressed twice* = `ocr.compression` found the first compression's traces in the picture; a "
-        "second compression finer than the first leaves none (see its docstring), and there the retyped "
+        "second compression coarser than the first leaves none (see its docstring), and there the retyped "
         "value can be seen only by how it is printed. `python -m bench.edits` reproduces it.",
         "",
         "| capture | saved again: compressed twice | saved again: TAMPERING (false alarm) | saved again: passed "
