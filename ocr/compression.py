@@ -155,7 +155,8 @@ def block_spectra(luma: np.ndarray) -> np.ndarray:
     for top in range(0, rows, STRIP_ROWS):
         strip = luma[top * BLOCK:min(top + STRIP_ROWS, rows) * BLOCK, :columns * BLOCK] - 128.0
         blocks = strip.reshape(-1, BLOCK, columns, BLOCK).transpose(0, 2, 1, 3).reshape(-1, BLOCK * BLOCK)
-        spectra[top:top + STRIP_ROWS] = (blocks @ SPECTRUM.T).reshape(-1, columns, len(ZIGZAG_AC))
+        spectra[top:top + STRIP_ROWS] = np.einsum("bp,fp->bf", blocks, SPECTRUM, optimize=False).reshape(
+            -1, columns, len(ZIGZAG_AC))  # not BLAS: its threads would contend with other worker processes
     return spectra
 
 
